@@ -1,0 +1,1 @@
+"""Alert layer: sectors, watch rules, outbox and delivery (no Scrapy imports)."""

@@ -1,0 +1,134 @@
+"""Run statistics -> source_runs. Zero rows, challenge pages, parse errors and HTTP failures are loud.
+
+A Scrapy extension owns the run row: it opens it when the spider opens, collects problems that
+spiders and pipelines report through `crawler.fw_run`, and decides the run's health at close.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+
+from scraper import storage
+from scraper.timeutil import now_iso
+
+log = logging.getLogger(__name__)
+
+# Problem kinds that make a run unhealthy; others (unknown_status, ...) are warnings.
+ERROR_KINDS = {
+    "challenge_page", "table_missing", "zero_rows", "parse_error", "bad_payload", "http_error",
+    "missing_field", "network_error", "spider_error",
+}  # fmt: skip
+
+
+@dataclass
+class RunRecorder:
+    source: str
+    mode: str
+    db: Any
+    broken_dir: Path | None
+    run_id: int = 0
+    pages: int = 0
+    items: int = 0
+    new: int = 0
+    updated: int = 0
+    events: int = 0
+    problems: list[dict] = field(default_factory=list)
+    completed_full: bool = False
+
+    def problem(self, kind: str, url: str, message: str, body: bytes | None = None, **meta) -> None:
+        severity = "error" if kind in ERROR_KINDS else "warning"
+        entry = {"kind": kind, "severity": severity, "url": url, "message": message[:500]}
+        if body is not None and self.broken_dir is not None:
+            entry["saved"] = str(save_broken(self.broken_dir, self.source, url, body, kind, **meta))
+        self.problems.append(entry)
+        (log.error if severity == "error" else log.warning)(
+            "source=%s problem=%s url=%s %s", self.source, kind, url, message
+        )
+
+    def health(self, finish_reason: str) -> str:
+        if finish_reason not in ("finished",):
+            return "interrupted" if finish_reason in ("shutdown", "killed") else "unhealthy"
+        if self.items == 0 or any(p["severity"] == "error" for p in self.problems):
+            return "unhealthy"
+        return "ok"
+
+
+def save_broken(root: Path, source: str, url: str, body: bytes, reason: str, **meta) -> Path:
+    """Keep a page that failed to parse (raw bytes + a JSON sidecar) so it can be replayed."""
+    folder = Path(root) / source
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = now_iso().replace(":", "").replace("+", "_")
+    digest = hashlib.sha1(body).hexdigest()[:10]
+    path = folder / f"{stamp}-{digest}.body"
+    path.write_bytes(body)
+    sidecar = {"url": url, "reason": reason, "saved_at": now_iso(), **meta}
+    path.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False, indent=2), "utf-8")
+    return path
+
+
+class RunHealthExtension:
+    """Opens and closes the source_runs row around a crawl."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider):
+        settings = self.crawler.settings
+        db = storage.open_db(settings["FILINGWATCH_DB"])
+        source = getattr(spider, "source", spider.name)
+        storage.mark_stale_runs(db, source)
+        broken = settings.get("FILINGWATCH_BROKEN_DIR")
+        rec = RunRecorder(
+            source=source,
+            mode=getattr(spider, "mode", "incremental"),
+            db=db,
+            broken_dir=Path(broken) if broken else None,
+        )
+        rec.run_id = storage.start_run(db, source, rec.mode)
+        self.crawler.fw_run = rec
+
+    def spider_error(self, failure, response, spider):
+        rec: RunRecorder = self.crawler.fw_run
+        rec.problem("spider_error", response.url, repr(failure.value), body=response.body)
+
+    def spider_closed(self, spider, reason):
+        rec: RunRecorder = self.crawler.fw_run
+        statsc = self.crawler.stats
+        requests = int(statsc.get_value("downloader/request_count", 0) or 0)
+        errors = [p for p in rec.problems if p["severity"] == "error"]
+        health = rec.health(reason)
+        last = errors[-1] if errors else (rec.problems[-1] if rec.problems else None)
+        stats = {
+            "mode": rec.mode,
+            "pages": rec.pages,
+            "requests": requests,
+            "items": rec.items,
+            "new": rec.new,
+            "updated": rec.updated,
+            "events": rec.events,
+            "errors": len(errors),
+            "warnings": len(rec.problems) - len(errors),
+            "health": health,
+            "problems": json.dumps(rec.problems, ensure_ascii=False) if rec.problems else None,
+            "last_error": last["message"] if last else None,
+            "last_error_url": last["url"] if last else None,
+            "finish_reason": reason,
+        }
+        storage.finish_run(rec.db, rec.run_id, rec.source, stats, completed_full=rec.completed_full)
+        statsc.set_value("filingwatch/run_id", rec.run_id)
+        statsc.set_value("filingwatch/health", health)
+        log.info("source=%s run=%s health=%s %s", rec.source, rec.run_id, health, stats)

@@ -1,0 +1,80 @@
+"""Downloader middlewares: retry with exponential back-off, and http -> https scheme fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+)
+from twisted.web._newclient import ResponseNeverReceived
+
+log = logging.getLogger(__name__)
+
+_CONNECT_FAILURES = (
+    ConnectError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    ResponseNeverReceived,
+)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry, but waiting base * 2**n seconds (capped) before each new try.
+
+    Sites answer 403/429/5xx when they are overloaded or suspicious; hammering them again at
+    once only prolongs that. The wait is asynchronous, so nothing else is blocked.
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat("FILINGWATCH_BACKOFF_BASE", 2.0)
+        self.cap = settings.getfloat("FILINGWATCH_BACKOFF_MAX", 60.0)
+
+    async def _wait(self, request):
+        tries = request.meta.get("retry_times", 0)
+        delay = min(self.cap, self.base * (2**tries))
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def process_response(self, request, response, spider=None):
+        if request.meta.get("dont_retry", False):
+            return response
+        if response.status in self.retry_http_codes:
+            reason = f"HTTP {response.status}"
+            retry = self._retry(request, reason)
+            if retry is not None:
+                await self._wait(request)
+                return retry
+        return response
+
+    async def process_exception(self, request, exception, spider=None):
+        if request.meta.get("fw_fallback_url") and isinstance(exception, _CONNECT_FAILURES):
+            return None  # the scheme fallback takes over before any retry
+        if isinstance(exception, self.exceptions_to_retry) and not request.meta.get(
+            "dont_retry", False
+        ):
+            retry = self._retry(request, exception)
+            if retry is not None:
+                await self._wait(request)
+                return retry
+        return None
+
+
+class SchemeFallbackMiddleware:
+    """When the primary base URL cannot be reached at all, re-issue the request on the fallback."""
+
+    def process_exception(self, request, exception, spider=None):
+        fallback = request.meta.get("fw_fallback_url")
+        if not fallback or not isinstance(exception, _CONNECT_FAILURES):
+            return None
+        log.warning("cannot reach %s (%s); falling back to %s", request.url, exception, fallback)
+        meta = {k: v for k, v in request.meta.items() if k != "fw_fallback_url"}
+        meta["fw_used_fallback"] = True
+        return request.replace(url=fallback, meta=meta, dont_filter=True)

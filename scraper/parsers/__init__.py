@@ -1,0 +1,1 @@
+"""Pure parsers: response bytes/text -> records. No Scrapy, no network, no database."""

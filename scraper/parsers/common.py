@@ -1,0 +1,108 @@
+"""What every HTML/JSON parser needs: safe decoding, challenge-page detection, page errors."""
+
+from __future__ import annotations
+
+import re
+
+_META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE
+)
+_HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
+
+# Chinese legacy charsets all decode as their superset, so rare characters are never lost.
+_CHARSET_ALIASES = {
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "x-gbk": "gb18030",
+}
+
+
+class PageError(Exception):
+    """A page that cannot be trusted to say 'nothing new'. `kind` goes into source health."""
+
+    kind = "parse_error"
+
+    def __init__(self, message: str, url: str = ""):
+        super().__init__(message)
+        self.url = url
+
+
+class ChallengePage(PageError):
+    kind = "challenge_page"
+
+
+class TableMissing(PageError):
+    kind = "table_missing"
+
+
+class ZeroRows(PageError):
+    kind = "zero_rows"
+
+
+class BadPayload(PageError):
+    """Truncated JSON, an HTML error page where JSON was expected, and the like."""
+
+    kind = "bad_payload"
+
+
+def _norm_charset(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().lower()
+    return _CHARSET_ALIASES.get(name, name)
+
+
+def declared_charset(body: bytes, content_type: str | None = None) -> str | None:
+    """The HTTP header wins over <meta>, as browsers do."""
+    if content_type:
+        m = _HEADER_CHARSET_RE.search(content_type)
+        if m:
+            return _norm_charset(m[1])
+    m = _META_CHARSET_RE.search(body[:4096])
+    return _norm_charset(m[1].decode("ascii", "ignore")) if m else None
+
+
+def decode_html(body: bytes | str, content_type: str | None = None) -> str:
+    """Decode without mojibake: declared charset if it decodes cleanly, else UTF-8, else GB18030.
+
+    GBK bytes are almost never valid UTF-8, while UTF-8 bytes often "decode" as GBK garbage,
+    so UTF-8 is always tried strictly before any Chinese legacy charset.
+    """
+    if isinstance(body, str):
+        return body
+    tried: list[str] = []
+    for enc in (declared_charset(body, content_type), "utf-8", "gb18030"):
+        if not enc or enc in tried:
+            continue
+        tried.append(enc)
+        try:
+            return body.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+_CHALLENGE_MARKERS = (
+    "访问验证",
+    "安全验证",
+    "滑动验证",
+    "请完成验证",
+    "acw_sc__v2",
+    "acw_tc",
+    "aliyun_waf",
+    "_waf_",
+    "captcha",
+    "验证码",
+    "人机验证",
+    "Access Denied",
+)
+
+
+def looks_like_challenge(text: str) -> str | None:
+    """Return the marker when a body is a WAF/challenge interstitial rather than content."""
+    head = text[:20000]
+    for marker in _CHALLENGE_MARKERS:
+        if marker.lower() in head.lower():
+            return marker
+    return None

@@ -1,0 +1,77 @@
+"""Item pipelines, in order: validate -> store. Each page batch is written in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from scraper import storage
+from scraper.health import RunRecorder
+from scraper.items import REQUIRED_FIELDS, Filing, PageBatch
+
+
+class ValidatePipeline:
+    """A record missing a required field is reported (source health), never stored silently."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item: PageBatch):
+        rec: RunRecorder = self.crawler.fw_run
+        keep: list[Filing] = []
+        for filing in item.filings:
+            missing = [name for name in REQUIRED_FIELDS if not getattr(filing, name)]
+            if missing:
+                rec.problem(
+                    "missing_field",
+                    item.url,
+                    f"record {filing.native_id} lacks {', '.join(missing)}: {filing.title[:80]!r}",
+                )
+                continue
+            for flag in filing.flags:
+                if flag.startswith("unknown_"):
+                    rec.problem(
+                        flag, item.url, f"{flag} in {filing.native_id}: {filing.status_raw!r}"
+                    )
+            keep.append(filing)
+        item.filings = keep
+        return item
+
+
+class StorePipeline:
+    """Writes a page batch; counts what was new so the run summary and health can say so."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.config = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        from scraper import config as config_mod
+
+        path = self.crawler.settings.get("FILINGWATCH_CONFIG")
+        self.config = config_mod.load(path) if path else None
+
+    def process_item(self, item: PageBatch):
+        rec: RunRecorder = self.crawler.fw_run
+        ctx = storage.WriteContext(
+            run_id=rec.run_id,
+            baseline=bool(self.crawler.settings.getbool("FILINGWATCH_BASELINE")),
+            config=self.config,
+        )
+        result = storage.write_filings(rec.db, item.filings, ctx)
+        rec.pages += 1
+        rec.items += len(item.filings)
+        rec.new += result.new
+        rec.updated += result.updated
+        rec.events += len(result.events)
+        return item
+
+
+FILING_FIELDS = [f.name for f in fields(Filing)]

@@ -1,0 +1,51 @@
+"""Scrapy settings for filingwatch: polite by default (one request at a time, short timeouts)."""
+
+BOT_NAME = "filingwatch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+ROBOTSTXT_OBEY = False  # list pages only; robots.txt would cost a request per run
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_TIMEOUT = 20
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+)
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+}
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [403, 429, 500, 502, 503, 504, 522, 524, 408]
+FILINGWATCH_BACKOFF_BASE = 2.0
+FILINGWATCH_BACKOFF_MAX = 60.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scraper.middlewares.BackoffRetryMiddleware": 550,
+    "scraper.middlewares.SchemeFallbackMiddleware": 560,
+}
+ITEM_PIPELINES = {
+    "scraper.pipelines.ValidatePipeline": 100,
+    "scraper.pipelines.StorePipeline": 200,
+}
+EXTENSIONS = {
+    "scraper.health.RunHealthExtension": 100,
+}
+
+# Filled in by scraper.crawl from config.toml.
+FILINGWATCH_DB = "data/filingwatch.db"
+FILINGWATCH_CONFIG = None
+FILINGWATCH_BROKEN_DIR = None
+FILINGWATCH_BASELINE = False
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

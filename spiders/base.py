@@ -1,0 +1,71 @@
+"""What every filingwatch spider shares: base URLs from config, run mode, problem reporting."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import scrapy
+
+from scraper.health import RunRecorder
+from scraper.parsers.common import looks_like_challenge
+
+
+class SourceSpider(scrapy.Spider):
+    source = ""
+    # Non-2xx answers reach the callback after retries, so they are recorded, not dropped.
+    handle_httpstatus_list = [403, 404, 429, 500, 502, 503, 504]
+
+    def __init__(
+        self,
+        base_url: str = "",
+        fallback_base_url: str = "",
+        mode: str = "incremental",
+        max_pages: int | str = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.base_url = (base_url or "").rstrip("/")
+        self.fallback_base_url = (fallback_base_url or "").rstrip("/")
+        self.mode = mode
+        self.max_pages = int(max_pages or 0)
+        self.active_base = self.base_url
+        self.switched = False
+
+    @property
+    def run(self) -> RunRecorder:
+        return self.crawler.fw_run
+
+    def url(self, path: str) -> str:
+        return self.active_base + path
+
+    def fallback_meta(self, path: str) -> dict:
+        """Before the first success, a failed connection retries the same path on the fallback."""
+        if (
+            self.switched
+            or not self.fallback_base_url
+            or self.fallback_base_url == self.active_base
+        ):
+            return {}
+        return {"fw_fallback_url": self.fallback_base_url + path}
+
+    def note_response(self, response) -> None:
+        """Remember which base answered, so later pages go straight there."""
+        if response.meta.get("fw_used_fallback") and not self.switched:
+            parts = urlsplit(response.url)
+            self.active_base = f"{parts.scheme}://{parts.netloc}"
+            self.switched = True
+
+    def http_failure(self, response) -> bool:
+        """Record a non-2xx answer (challenge page or HTTP error) with its URL and body."""
+        if response.status < 400:
+            return False
+        text = response.body[:20000].decode("utf-8", "ignore")
+        marker = looks_like_challenge(text)
+        kind = "challenge_page" if marker else "http_error"
+        self.run.problem(kind, response.url, f"HTTP {response.status}", body=response.body,
+                         status=response.status)  # fmt: skip
+        return True
+
+    def network_failure(self, failure) -> None:
+        request = failure.request
+        self.run.problem("network_error", request.url, repr(failure.value))
