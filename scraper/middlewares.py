@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from scrapy import exceptions as scrapy_exceptions
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from twisted.internet.error import (
     ConnectError,
@@ -16,12 +17,17 @@ from twisted.web._newclient import ResponseNeverReceived
 
 log = logging.getLogger(__name__)
 
-_CONNECT_FAILURES = (
+# Twisted's own errors, plus the wrappers newer Scrapy raises instead of them.
+_CONNECT_FAILURES: tuple[type[BaseException], ...] = (
     ConnectError,
     ConnectionRefusedError,
     DNSLookupError,
     TCPTimedOutError,
     ResponseNeverReceived,
+) + tuple(
+    getattr(scrapy_exceptions, name)
+    for name in ("DownloadConnectionRefusedError", "CannotResolveHostError", "DownloadFailedError")
+    if hasattr(scrapy_exceptions, name)
 )
 
 

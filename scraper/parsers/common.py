@@ -64,15 +64,15 @@ def declared_charset(body: bytes, content_type: str | None = None) -> str | None
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
-    """Decode without mojibake: declared charset if it decodes cleanly, else UTF-8, else GB18030.
+    """Decode without mojibake: strict UTF-8 first, then the declared charset, then GB18030.
 
     GBK bytes are almost never valid UTF-8, while UTF-8 bytes often "decode" as GBK garbage,
-    so UTF-8 is always tried strictly before any Chinese legacy charset.
+    so a body that is valid UTF-8 is read as UTF-8 whatever its label says.
     """
     if isinstance(body, str):
         return body
     tried: list[str] = []
-    for enc in (declared_charset(body, content_type), "utf-8", "gb18030"):
+    for enc in ("utf-8", declared_charset(body, content_type), "gb18030"):
         if not enc or enc in tried:
             continue
         tried.append(enc)

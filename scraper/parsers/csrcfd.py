@@ -17,6 +17,7 @@ import cn2an
 import lxml.html
 
 from scraper.parsers.common import (
+    BadPayload,
     ChallengePage,
     TableMissing,
     ZeroRows,
@@ -114,6 +115,9 @@ def parse_list_page(body: bytes | str, url: str, content_type: str | None = None
         if marker:
             raise ChallengePage(f"challenge/verification page (marker {marker!r})", url)
         raise TableMissing("no table.m-table2 on the page", url)
+    if not re.search(r"</table\s*>", text, re.IGNORECASE):
+        # lxml closes a cut-off table silently; its last rows would be half rows
+        raise BadPayload("page ends before </table>: truncated response", url)
     host = _host_of(url)
     records: list[TutoringRecord] = []
     previous_company: str | None = None

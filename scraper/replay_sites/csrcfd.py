@@ -212,6 +212,13 @@ class CsrcfdSite:
                 "rows": len(self.generated),
                 "pages": -(-len(self.generated) // self.per_page),
             }
+        if action == "update":
+            changed = 0
+            for row in self._all_rows():
+                if row["company"] == payload["company"]:
+                    row.update({k: v for k, v in payload.items() if k != "company"})
+                    changed += 1
+            return {"ok": True, "changed": changed}
         if action == "reset":
             self.published.clear()
             self.generated = None
