@@ -162,7 +162,7 @@ class ReplayServer:
         self.faults: list[Fault] = []
         self.log: list[dict] = []
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self.httpd = _QuietServer((host, port), _make_handler(self))
         self.httpd.daemon_threads = True
         self.thread: threading.Thread | None = None
 
@@ -301,6 +301,13 @@ class ReplayServer:
                 return ReplayResponse.json({"error": f"site {parts[0]} has no actions"}, status=404)
             return ReplayResponse.json(action(parts[1], request.json() if request.body else {}))
         return ReplayResponse.json({"error": "unknown control path"}, status=404)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-answer (killed crawls, timeouts) are normal here, not tracebacks."""
+
+    def handle_error(self, request, client_address):
+        log.debug("replay client %s went away", client_address, exc_info=True)
 
 
 def _make_handler(server: ReplayServer):

@@ -109,17 +109,22 @@ class CsrcfdSpider(SourceSpider):
         brings_news = any(self.known.get(f.native_id, "\0") != f.status for f in filings)
         for f in filings:
             self.known[f.native_id] = f.status
+        # Ask for the next page before handing this one to storage, so the download overlaps the write.
+        follow = self.next_page(n, page, brings_news, response.url)
+        if follow is not None:
+            yield follow
         yield PageBatch(source=self.source, url=response.url, page=n, filings=filings)
 
+    def next_page(self, n: int, page, brings_news: bool, url: str) -> scrapy.Request | None:
         if self.max_pages and n >= self.max_pages:
-            return
+            return None
         if self.mode == "incremental" and not brings_news:
-            return
+            return None
         last = self.total_pages or page.max_page_link
         if last is not None and n >= last:
             self.run.completed_full = self.mode != "incremental" or n == last
-            return
-        yield self.page_request(n + 1, referer=response.url)
+            return None
+        return self.page_request(n + 1, referer=url)
 
     def next_after_error(self, n: int, url: str):
         """A broken page does not end a full sweep while we know more pages exist."""

@@ -51,7 +51,6 @@ def apply(db: Database) -> None:
         );
         CREATE INDEX IF NOT EXISTS filings_company_id ON filings(company_id);
         CREATE INDEX IF NOT EXISTS filings_disclosed ON filings(disclosed_date);
-        CREATE INDEX IF NOT EXISTS filings_company ON filings(company);
         CREATE TABLE IF NOT EXISTS company_status (
             company_id INTEGER NOT NULL REFERENCES companies(id),
             source TEXT NOT NULL,

@@ -71,6 +71,11 @@ def render_page(rows: list[dict], page: int, total_pages: int, start_no: int = 1
     )
 
 
+_NAME_CHARS = "华星云天海瑞宏达信恒泰安盛新源鑫中科博远智通创宇昊芯光微晶联合嘉诚德立明辉东方金鼎越凯腾飞翔"
+_CITIES = ["北京", "上海", "深圳", "苏州", "杭州", "合肥", "南京", "成都", "武汉", "西安", "无锡", "广州"]
+_FORMS = ["股份有限公司", "科技股份有限公司", "技术股份有限公司", "集团股份有限公司"]
+
+
 def generate_rows(count: int, seed: int = 7) -> list[dict]:
     """A deterministic synthetic list: companies with 1-4 reports each, newest group first."""
     rnd = random.Random(seed)
@@ -102,7 +107,10 @@ def generate_rows(count: int, seed: int = 7) -> list[dict]:
     n = 0
     while len(rows) < count:
         n += 1
-        company = f"{rnd.choice(['北京', '上海', '深圳', '苏州', '杭州', '合肥'])}{words[n % len(words)]}科技{n:05d}股份有限公司"
+        given = "".join(rnd.choice(_NAME_CHARS) for _ in range(rnd.randint(2, 3)))
+        company = f"{rnd.choice(_CITIES)}{given}{words[n % len(words)]}{rnd.choice(_FORMS)}"
+        if any(r["company"] == company for r in rows[-50:]):
+            continue
         reports = rnd.randint(1, 4)
         status = (
             "辅导验收"
