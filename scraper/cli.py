@@ -306,6 +306,20 @@ def capture(url, source, method, data, out, timeout):
     click.echo(f"saved {path} (serve it with: filingwatch replay --captured {out})")
 
 
+# `python -m scraper.cli` runs this file as __main__: alias it so modules that import
+# scraper.cli (alerts.cli) get this module instead of executing it a second time.
+sys.modules.setdefault("scraper.cli", sys.modules[__name__])
+from alerts.cli import COMMANDS as _ALERT_COMMANDS  # noqa: E402
+
+for _command in _ALERT_COMMANDS:  # match, alerts, run, demo
+    cli.add_command(_command)
+
+from scraper.company_commands import COMMANDS as _COMPANY_COMMANDS  # noqa: E402
+
+for _command in _COMPANY_COMMANDS:  # company, companies
+    cli.add_command(_command)
+
+
 def main() -> None:
     cli(prog_name="filingwatch")
 

@@ -217,7 +217,7 @@ def parse(text: str, path: str = "<config>") -> Config:
         if not isinstance(table, dict):
             raise ctx.error(f"sources.{slug}", "expected a table")
         keys: dict[str, tuple[type, Any]] = {
-            "enabled": (bool, True),
+            "enabled": (bool, spec.enabled),
             "base_url": (str, spec.base_url),
             "fallback_base_url": (str, spec.fallback_base_url),
             "schedule": (str, "interval:15m"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -31,7 +31,8 @@ class Filing:
     raw: dict[str, Any] = field(default_factory=dict)  # the source's own fields, kept as JSON
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Shallow copy: dataclasses.asdict deep-copies raw/flags and costs more than the insert."""
+        return dict(self.__dict__)
 
 
 # Fields without which a record must not be stored silently.
@@ -46,3 +47,85 @@ class PageBatch:
     url: str
     page: int | None
     filings: list[Filing]
+
+
+# ---------------------------------------------------------------- exchange review projects
+# SSE / SZSE / BSE (issue 5): one Project per application, its dated timeline, its documents.
+
+
+@dataclass
+class StageStep:
+    """One step of a project's review timeline, dated by the exchange's own timeline."""
+
+    stage: str  # stage vocabulary (scraper/stages.py); an unknown code verbatim
+    status_raw: str  # the exchange's code: SSE "5-1" (currStatus-sub), SZSE "70", BSE "P07"
+    label: str | None  # the exchange's Chinese label (注册生效)
+    date: str | None  # ISO date of the step, from the timeline
+    sort_key: str = ""  # full timestamp for ordering steps of one day
+    reason: str | None = None  # 中止 / 恢复 / 终止 reason text
+    detail: str | None = None  # sub-kind: withdrawn / rejected / lapsed / financial_update / resumed ...
+    known: bool = True  # False: the code is not in the exchange's mapping table (flagged)
+
+
+@dataclass
+class Project:
+    """One IPO application at one exchange; a re-filing is a new project of the same company."""
+
+    source: str  # sse | szse | bse
+    native_id: str  # SSE stockAuditNum, SZSE prjid, BSE id
+    company: str  # full name as filed
+    board: str | None  # star | main | chinext | bse
+    stage: str | None  # current stage (vocabulary); unknown codes verbatim; None = no stage node
+    status_raw: str  # current status code as the exchange states it
+    status_label: str | None = None  # the exchange's label
+    company_short: str | None = None
+    sponsors: list[str] = field(default_factory=list)  # 保荐机构 selected by type, lead first
+    law_firm: str | None = None
+    auditor: str | None = None
+    valuer: str | None = None
+    planned_raise: float | None = None  # 亿元
+    industry_code: str | None = None  # CSRC industry code, e.g. C39
+    industry: str | None = None  # CSRC industry name
+    province: str | None = None
+    accepted_date: str | None = None
+    updated: str | None = None  # the list's update stamp (ISO), what incremental runs compare
+    stock_code: str | None = None
+    url: str | None = None  # the exchange's project page
+    flags: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)  # the list item as published
+    timeline: list[StageStep] | None = None  # set when the details were fetched
+    current_date: str | None = None  # date of the current status when the timeline lacks it
+    current_date_source: str | None = None  # where current_date came from
+
+    @property
+    def list_key(self) -> str:
+        """What says 'this project changed' in a list: update stamp and status."""
+        return f"{self.updated or ''}|{self.status_raw}"
+
+
+@dataclass
+class ProjectBatch(PageBatch):
+    """A list page (projects only) or one project's details (project + timeline + documents).
+
+    `filings` holds the documents; the pipeline writes the whole batch in one transaction.
+    """
+
+    projects: list[Project] = field(default_factory=list)
+    cursor: dict[str, Any] | None = None  # source state to keep for the next run (crawl_state.cursor)
+
+
+@dataclass
+class HkexBatch:
+    """The hkex_* Scrapy item: documents for `filings` plus the HKEX state scraper/hkex_store.py
+    diffs (applicant snapshot, per-file outcomes, stage claims). Written in one transaction."""
+
+    source: str  # hkex_app | hkex_listings
+    url: str
+    filings: list[Filing]
+    page: int | None = None
+    # hkex_app: every applicant of the loaded status files, merged (parsers.hkex_app.Applicant)
+    applicants: list[Any] | None = None
+    # hkex_app: one dict per status file: name, status, board, lang, outcome (ok/missing/error)...
+    files: list[dict] = field(default_factory=list)
+    # hkex_listings: stages a stock reached, with dates (parsers.hkex_listings.Claim)
+    claims: list[Any] = field(default_factory=list)

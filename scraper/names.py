@@ -246,10 +246,46 @@ LEGAL_NAME_RE = re.compile(
 )
 
 
+_LEAD_RE = re.compile(r"^.*?(?:关于同意|关于核准|关于|：|:)")
+
+
+def legal_names_in(text: str) -> list[str]:
+    """Every legal company name in a title, in order, without a leading 关于/关于同意/简称：."""
+    out = []
+    for m in LEGAL_NAME_RE.finditer(_nfkc(text or "")):
+        name = m[1]
+        while True:  # "中信证券股份有限公司关于XX股份有限公司…" is split by the regex already
+            cut = _LEAD_RE.sub("", name, count=1)
+            if cut == name or not cut:
+                break
+            name = cut
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
 def legal_name_in(text: str) -> str | None:
     """The first legal company name in a title, without a leading 关于/关于同意."""
-    m = LEGAL_NAME_RE.search(_nfkc(text))
-    if not m:
+    names = legal_names_in(text)
+    return names[0] if names else None
+
+
+def issuer_name_in(title: str, short_name: str | None = None) -> str | None:
+    """The issuer's legal name in a document title: the one matching the security's short name
+    (中信证券股份有限公司关于澜芯智算…: the sponsor is not the issuer), else the name directly
+    before 首次公开发行/招股, else the only name."""
+    names = legal_names_in(title)
+    if not names:
         return None
-    name = re.sub(r"^(?:关于同意|关于核准|关于)", "", m[1])
-    return name or None
+    if short_name:
+        short = core_key(short_name)
+        for name in names:
+            if short and (short in core_key(name) or core_key(name) in short):
+                return name
+    text = _nfkc(title)
+    for name in names:
+        pos = text.find(name)
+        after = text[pos + len(name) : pos + len(name) + 8]
+        if after.startswith(("首次公开发行", "招股", "向不特定", "公开发行", "股票", "人民币")):
+            return name
+    return names[0] if len(names) == 1 else names[-1]

@@ -6,7 +6,8 @@ from dataclasses import fields
 
 from scraper import storage
 from scraper.health import RunRecorder
-from scraper.items import REQUIRED_FIELDS, Filing, PageBatch
+from scraper.items import REQUIRED_FIELDS, Filing, HkexBatch, PageBatch, ProjectBatch
+from scraper.projects import write_project_batch
 
 
 class ValidatePipeline:
@@ -65,13 +66,24 @@ class StorePipeline:
             baseline=bool(self.crawler.settings.getbool("FILINGWATCH_BASELINE")),
             config=self.config,
         )
-        result = storage.write_filings(rec.db, item.filings, ctx)
+        result, count = self.write(rec.db, item, ctx)
+        rec.items += count
         rec.pages += 1
-        rec.items += len(item.filings)
         rec.new += result.new
         rec.updated += result.updated
         rec.events += len(result.events)
         return item
+
+    @staticmethod
+    def write(db, item, ctx: storage.WriteContext) -> tuple[storage.WriteResult, int]:
+        """Dispatch on the batch type; returns what was written and how many records it held."""
+        if isinstance(item, ProjectBatch):  # exchange projects (SSE/SZSE/BSE): scraper/projects.py
+            return write_project_batch(db, item, ctx), len(item.projects) + len(item.filings)
+        if isinstance(item, HkexBatch):  # HKEX index snapshot / listings: scraper/hkex_store.py
+            from scraper import hkex_store
+
+            return hkex_store.write_batch(db, item, ctx), len(item.filings)
+        return storage.write_filings(db, item.filings, ctx), len(item.filings)
 
 
 FILING_FIELDS = [f.name for f in fields(Filing)]

@@ -313,6 +313,9 @@ class _QuietServer(ThreadingHTTPServer):
 def _make_handler(server: ReplayServer):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; with Nagle on, each keep-alive answer
+        # waits ~40 ms for the client's delayed ACK.
+        disable_nagle_algorithm = True
 
         def log_message(self, fmt, *args):  # keep test output clean; the server keeps its own log
             log.debug("replay %s", fmt % args)

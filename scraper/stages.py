@@ -55,3 +55,10 @@ LABELS_ZH = {
     HK_LAPSED: "申请失效", HK_RETURNED: "申请发还", PROSPECTUS_PUBLISHED: "招股书刊发",
     ALLOTMENT_RESULTS: "配发结果",
 }  # fmt: skip
+
+# Appended for SSE/SZSE/BSE (issue 5): 补充审核 (SSE currStatus 10, SZSE 78) — the CSRC sends a
+# registration back to the exchange for further review. No stage above means that.
+SUPPLEMENTARY_REVIEW = "supplementary_review"
+ALL_STAGES = ALL_STAGES + (SUPPLEMENTARY_REVIEW,)
+ORDER[SUPPLEMENTARY_REVIEW] = ORDER[SUBMITTED_FOR_REGISTRATION]
+LABELS_ZH[SUPPLEMENTARY_REVIEW] = "补充审核"

@@ -26,6 +26,9 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA journal_mode = WAL")
+    # Checkpoint (and fsync) every ~32 MB of WAL rather than every 4 MB: a backfill writes tens of
+    # MB and the default made every fourth page commit wait for a disk flush.
+    conn.execute("PRAGMA wal_autocheckpoint = 8192")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     db = sqlite_utils.Database(conn)
@@ -105,6 +108,7 @@ class WriteResult:
 EVENT_HOOKS: list[Callable[[sqlite_utils.Database, list[dict], WriteContext], None]] = []
 
 _FILING_COLUMNS = (
+    "id",
     "source", "native_id", "company", "company_id", "kind", "title", "report_type", "period",
     "status", "status_raw", "broker", "regulator", "board", "event_date", "disclosed_date", "url",
     "pdf_url", "company_en", "stock_code", "flags", "raw", "first_seen_at", "last_seen_at",
@@ -124,27 +128,35 @@ def write_filings(
     if not filings:
         return result
     with transaction(db):
-        companies = ensure_companies(db, [(f.company, f.company_en) for f in filings], ctx.now)
+        companies = ensure_companies(
+            db, [(f.company, f.company_en, f.stock_code) for f in filings], ctx.now
+        )
         existing = _existing(db, filings)
         inserts, updates = [], []
-        new_filings: list[tuple[Filing, int]] = []
+        # We hold the write lock (BEGIN IMMEDIATE), so new ids are assigned here, not read back.
+        next_id = db.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM filings").fetchone()[0]
         for f in filings:
             cid = companies.get(name_key(f.company))
             key = (f.source, f.native_id)
             if key in existing:
                 fid, old_status = existing[key]
-                updates.append((f.status, f.status_raw, ctx.now, ctx.run_id, _json(f.flags), fid))
+                if fid is not None:
+                    updates.append((f.status, f.status_raw, ctx.now, ctx.run_id, _json(f.flags), fid))
                 if old_status != f.status:
                     result.updated += 1
                 continue
+            fid = next_id + len(inserts)
             row = f.as_dict()
             row.update(
-                company_id=cid, flags=_json(f.flags), raw=_json(f.raw), first_seen_at=ctx.now,
+                id=fid, company_id=cid, flags=_json(f.flags), raw=_json(f.raw), first_seen_at=ctx.now,
                 last_seen_at=ctx.now, first_run_id=ctx.run_id, last_run_id=ctx.run_id,
             )  # fmt: skip
             inserts.append(tuple(row[c] for c in _FILING_COLUMNS))
             existing[key] = (None, f.status)  # a page may list one document twice
-            new_filings.append((f, cid))
+            event = event_from_filing(ctx, f, cid, fid, "filing", f.status, None,
+                                      f"{f.source}:filing:{f.native_id}")  # fmt: skip
+            event["_new_key"] = True  # a brand-new filing cannot have an event yet
+            result.events.append(event)
         if updates:
             db.conn.executemany(
                 "UPDATE filings SET status = ?, status_raw = ?, last_seen_at = ?, last_run_id = ?,"
@@ -154,11 +166,6 @@ def write_filings(
         if inserts:
             db.conn.executemany(_INSERT_FILING, inserts)
         result.new = len(inserts)
-        ids = _existing(db, [f for f, _ in new_filings]) if new_filings else {}
-        for f, cid in new_filings:
-            fid = ids[(f.source, f.native_id)][0]
-            result.events.append(event_from_filing(ctx, f, cid, fid, "filing", f.status, None,
-                                        f"{f.source}:filing:{f.native_id}"))  # fmt: skip
         result.events.extend(_stage_changes(db, filings, companies, ctx))
         insert_events(db, result.events, ctx)
     return result
@@ -183,33 +190,14 @@ def _existing(
     return found
 
 
-def ensure_companies(db, names: Iterable[tuple[str, str | None]], now: str) -> dict[str, int]:
-    """name_key -> company id, creating rows for names never seen."""
-    wanted: dict[str, tuple[str, str | None]] = {}
-    for name, name_en in names:
-        if name:
-            wanted.setdefault(name_key(name), (name, name_en))
-    ids: dict[str, int] = {}
-    keys = list(wanted)
-    for i in range(0, len(keys), CHUNK):
-        part = keys[i : i + CHUNK]
-        sql = (
-            f"SELECT name_key, id FROM companies WHERE name_key IN ({', '.join('?' for _ in part)})"
-        )
-        ids.update(dict(db.conn.execute(sql, part).fetchall()))
-    missing = [(wanted[k][0], k, wanted[k][1], now, now) for k in keys if k not in ids]
-    if missing:
-        db.conn.executemany(
-            "INSERT INTO companies (name, name_key, name_en, first_seen_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            missing,
-        )
-        part = [m[1] for m in missing]
-        for j in range(0, len(part), CHUNK):
-            chunk = part[j : j + CHUNK]
-            sql = f"SELECT name_key, id FROM companies WHERE name_key IN ({', '.join('?' for _ in chunk)})"
-            ids.update(dict(db.conn.execute(sql, chunk).fetchall()))
-    return ids
+def ensure_companies(db, names: Iterable[tuple], now: str) -> dict[str, int]:
+    """name_key -> company id for (name, name_en[, stock_code]) tuples, resolving across sources.
+
+    Resolution (aliases, former names, English names, codes, candidates) is in scraper/companies.py.
+    """
+    from scraper import companies
+
+    return companies.ensure_companies(db, names, now)
 
 
 def _stage_changes(
@@ -277,25 +265,34 @@ def event_from_filing(
 def insert_events(db, events: list[dict], ctx: WriteContext) -> None:
     """Insert events (dicts with the events columns); duplicates by dedupe_key are dropped in place.
 
-    Runs the EVENT_HOOKS on what was really inserted, inside the caller's transaction.
+    Must run inside a write transaction (BEGIN IMMEDIATE holds the write lock), which lets ids
+    be assigned here instead of read back. Runs the EVENT_HOOKS on what was really inserted.
     """
     if not events:
         return
-    cols = list(events[0])
-    sql = (
-        f"INSERT INTO events ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
-        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
-    )
-    inserted: list[dict] = []
+    unique: dict[str, dict] = {}
     for event in events:
-        row = db.conn.execute(sql, [event[c] for c in cols]).fetchone()
-        if row:
-            event["id"] = row[0]
-            inserted.append(event)
-    events[:] = inserted
-    if inserted:
-        for hook in EVENT_HOOKS:
-            hook(db, inserted, ctx)
+        unique.setdefault(event["dedupe_key"], event)
+    keys = [k for k, e in unique.items() if not e.pop("_new_key", False)]
+    seen = set()
+    for i in range(0, len(keys), CHUNK):
+        part = keys[i : i + CHUNK]
+        sql = f"SELECT dedupe_key FROM events WHERE dedupe_key IN ({', '.join('?' for _ in part)})"
+        seen.update(row[0] for row in db.conn.execute(sql, part))
+    fresh = [e for k, e in unique.items() if k not in seen]
+    events[:] = fresh
+    if not fresh:
+        return
+    next_id = db.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()[0]
+    for offset, event in enumerate(fresh):
+        event["id"] = next_id + offset
+    cols = list(fresh[0])
+    db.conn.executemany(
+        f"INSERT INTO events ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+        [[e[c] for c in cols] for e in fresh],
+    )
+    for hook in EVENT_HOOKS:
+        hook(db, fresh, ctx)
 
 
 def _json(value: Any) -> str | None:

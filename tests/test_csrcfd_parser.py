@@ -82,7 +82,7 @@ def test_onclick_on_tr_and_on_td():
     records = page("index.html").records
     on_td = by_title(records, "第二期辅导进展")
     on_tr = records[0]
-    assert "onclick" in (on_td.raw["onclick"] or "") or on_td.pdf_path
+    assert on_td.raw["onclick_on"] == "td" and on_tr.raw["onclick_on"] == "tr"
     assert on_td.pdf_path and on_tr.pdf_path
     assert by_title(records, "深圳光刻").pdf_path  # onclick on the company <td>
 

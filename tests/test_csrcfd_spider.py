@@ -31,6 +31,9 @@ def test_full_crawl_fills_db_and_second_run_makes_one_request(replay, make_confi
     assert q(cfg, "SELECT count(*) FROM filings") == [(20,)]
     assert q(cfg, "SELECT regulator FROM filings WHERE company = '郑州中原数据服务股份有限公司'") == [("河南证监局",)]
     assert q(cfg, "SELECT count(*) FROM events WHERE baseline = 0") == [(0,)]  # first crawl = history
+    warnings, problems = q(cfg, "SELECT warnings, problems FROM source_runs")[0]
+    assert warnings == 1 and json.loads(problems)[0]["kind"] == "unknown_status"  # 辅导暂停, flagged
+    assert "progress page=3/3" in first.stderr
 
     replay.clear_log()
     second = crawl(cli, cfg)

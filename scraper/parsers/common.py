@@ -106,3 +106,53 @@ def looks_like_challenge(text: str) -> str | None:
         if marker.lower() in head.lower():
             return marker
     return None
+
+
+# ---------------------------------------------------------------- JSON and JSONP bodies
+
+_JSONP_HEAD_RE = re.compile(r"[\w$.]+\s*\(")
+
+
+def unwrap_jsonp(text: str) -> str:
+    """`cb({...})`, `cb({...});`, `null([...])`, `/**/cb(...)` -> the JSON inside; JSON as is.
+
+    Leading `//` comment lines and `/* */` guards are dropped. Escaped slashes (`"\\/a\\/b"`)
+    are valid JSON escapes and need no handling here.
+    """
+    s = text.lstrip("\ufeff \t\r\n")
+    while s.startswith(("//", "/*")):
+        if s.startswith("//"):
+            nl = s.find("\n")
+            s = "" if nl < 0 else s[nl + 1 :].lstrip()
+        else:
+            end = s.find("*/")
+            s = "" if end < 0 else s[end + 2 :].lstrip()
+    if s[:1] in ("{", "["):
+        return s
+    m = _JSONP_HEAD_RE.match(s)
+    if not m:
+        return s
+    end = s.rstrip().rstrip(";").rstrip()
+    if not end.endswith(")"):
+        return s  # truncated: let the JSON parser say so
+    return end[m.end() : -1]
+
+
+def load_json(body: bytes | str, url: str = "", content_type: str | None = None):
+    """Decode, unwrap JSONP and parse; a WAF page raises ChallengePage, anything else BadPayload."""
+    import json
+
+    text = decode_html(body, content_type)
+    payload = unwrap_jsonp(text)
+    if not payload.strip():
+        raise BadPayload("empty body where JSON was expected", url)
+    try:
+        return json.loads(payload)
+    except ValueError as exc:
+        head = payload.lstrip()[:1]
+        if head == "<" or "<html" in text[:2000].lower():
+            marker = looks_like_challenge(text)
+            if marker:
+                raise ChallengePage(f"challenge/verification page (marker {marker!r})", url) from None
+            raise BadPayload(f"HTML page where JSON was expected: {text[:120]!r}", url) from None
+        raise BadPayload(f"not valid JSON ({exc}); {len(text)} chars", url) from None

@@ -162,9 +162,10 @@ def _parse_row(tr, tds, host: str, previous_company: str | None) -> TutoringReco
         report_type = report_type_raw or "unknown"
         flags.append("unknown_report_type")
 
-    onclick = tr.get("onclick") or next(
-        (td.get("onclick") for td in tds if td.get("onclick")), None
-    )
+    onclick, onclick_on = tr.get("onclick"), "tr"
+    if not onclick:
+        onclick = next((td.get("onclick") for td in tds if td.get("onclick")), None)
+        onclick_on = "td" if onclick else None
     pdf_path = None
     onclick_date = None
     if onclick:
@@ -201,13 +202,13 @@ def _parse_row(tr, tds, host: str, previous_company: str | None) -> TutoringReco
         pdf_url=pdf_url(host, pdf_path) if pdf_path else None,
         disclosed_date=disclosed,
         flags=flags,
-        raw=_raw(cells, tds, onclick),
+        raw=_raw(cells, tds, pdf_path, onclick_on),
     )
 
 
-def _raw(cells: list[str], tds, onclick: str | None) -> dict:
-    """What the row said, without repeating what the cells already hold."""
-    raw: dict = {"cells": cells, "onclick": onclick}
+def _raw(cells: list[str], tds, pdf_path: str | None, onclick_on: str | None) -> dict:
+    """What the row said, without repeating what the cells already hold (raw sits on every row)."""
+    raw: dict = {"cells": cells, "pdf_path": pdf_path, "onclick_on": onclick_on}
     for key, td, cell in (("company_title", tds[1], cells[1]), ("title_attr", tds[7], cells[7])):
         value = td.get("title")
         if value is not None and value.strip() != cell:

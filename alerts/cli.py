@@ -1,0 +1,183 @@
+"""Commands of the alert layer and the daemon: match, alerts test|pending|history|deliver, run, demo.
+
+Registered on the main group in scraper/cli.py; they reuse its option decorators and output.
+Everything heavier than click is imported inside the commands, so `filingwatch --help` and the
+other commands do not pay for the alert layer at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from scraper.cli import _emit, _read, config_option, db_option, format_option, load_config
+
+
+@click.command("match")
+@click.argument("name")
+@click.option("--name-en", default="", help="The company's English name, if known.")
+@click.option("--industry", default="", help="CSRC industry code or text, e.g. C39.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"name", "sectors", "reasons"} as JSON.')
+@config_option
+def match(name, name_en, industry, as_json, config_path):
+    """Show which sectors NAME falls in and why (keyword, known company, industry code)."""
+    from alerts.config import settings
+
+    taxonomy = settings(load_config(config_path)).taxonomy
+    result = taxonomy.classify(name, name_en or None, industry or None)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    from alerts.sectors import reason_text
+
+    click.echo(name + (f" ({result.known.name_en})" if result.known and result.known.name_en else ""))
+    if not result.sectors:
+        click.echo("  no sector matched")
+    for reason in result.reasons:
+        click.echo(f"  {reason_text(reason)}")
+    for phrase in result.excluded:
+        click.echo(f"  ignored: {phrase!r} is an excluded phrase")
+
+
+@click.group("alerts")
+def alerts():
+    """Alert channels and the outbox: send a test, list pending or sent alerts, deliver now."""
+
+
+@alerts.command("test")
+@click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
+@config_option
+def alerts_test(channels, config_path):
+    """Send a test message to every channel (or --channel NAME); exit 1 if one fails."""
+    from alerts.config import check_channels, settings
+    from alerts.delivery import send_test
+    from scraper.config import ConfigError
+
+    cfg = load_config(config_path)
+    s = settings(cfg)
+    unknown = [c for c in channels if c not in s.channels]
+    if unknown or not s.channels:
+        raise click.ClickException(
+            f"unknown channel {unknown[0]!r}; defined: {', '.join(s.channels) or '(none)'}"
+            if unknown else "no [[channels]] in the config"
+        )  # fmt: skip
+    try:
+        check_channels(cfg, list(channels) or None)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = 0
+    for name, url, ok, error in send_test(s, list(channels) or None):
+        click.echo(f"{'ok    ' if ok else 'FAILED'} {name:12} {url}" + (f"  {error}" if error else ""))
+        failed += not ok
+    sys.exit(1 if failed else 0)
+
+
+@alerts.command("pending")
+@click.option("--limit", default=50, show_default=True)
+@format_option
+@config_option
+@db_option
+def alerts_pending(limit, fmt, config_path, db_path):
+    """Alerts not yet delivered: attempts, next try (Asia/Shanghai) and the last error."""
+    from alerts import outbox
+
+    cfg = load_config(config_path, db_path)
+    sql = outbox.rows_sql("status != 'sent'", order="id")
+    _emit(_read(cfg, sql, [limit]), fmt)
+
+
+@alerts.command("history")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--channel", default="", help="Only this channel.")
+@click.option("--rule", default="", help="Only this watch rule.")
+@format_option
+@config_option
+@db_option
+def alerts_history(limit, channel, rule, fmt, config_path, db_path):
+    """Delivered alerts, newest first (one row per rule, event and channel)."""
+    from alerts import outbox
+
+    cfg = load_config(config_path, db_path)
+    where, params = ["status = 'sent'"], []
+    if channel:
+        where.append("channel = ?")
+        params.append(channel)
+    if rule:
+        where.append("rule = ?")
+        params.append(rule)
+    sql = outbox.rows_sql(" AND ".join(where), order="sent_at DESC, id DESC")
+    _emit(_read(cfg, sql, [*params, limit]), fmt)
+
+
+@alerts.command("deliver")
+@click.option("--timeout", default=60.0, show_default=True, help="Give up after this many seconds.")
+@config_option
+@db_option
+def alerts_deliver(timeout, config_path, db_path):
+    """Deliver due alerts now and exit (for use without the daemon, e.g. from cron)."""
+    from alerts.config import check_channels, settings
+    from alerts.delivery import Deliverer
+    from scraper import storage
+    from scraper.config import ConfigError
+
+    cfg = load_config(config_path, db_path)
+    try:
+        check_channels(cfg)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    deliverer = Deliverer(storage.open_db(cfg.db_path), settings(cfg))
+    report = deliverer.drain(timeout=timeout)
+    deliverer.close()
+    click.echo(f"sent={report.sent} messages={report.messages} failed={report.failed} "
+               f"still_pending={deliverer.pending()}")  # fmt: skip
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    sys.exit(1 if report.failed else 0)
+
+
+@click.command("run")
+@click.option("--once", is_flag=True, help="Crawl every enabled source once, deliver, and exit.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@config_option
+@db_option
+def run(once, verbose, config_path, db_path):
+    """Run the daemon: every enabled source on its schedule, alerts delivered continuously.
+
+    Each crawl is a subprocess with a timeout; SIGTERM stops scheduling, ends the running crawl
+    (SIGTERM, then SIGKILL after daemon.stop_timeout) and exits. A lock file next to the
+    database refuses a second daemon. Logs go to stderr as key=value lines.
+    """
+    from scraper.config import ConfigError
+    from scraper.daemon import Daemon, DaemonError, setup_logging
+
+    setup_logging(logging.DEBUG if verbose else logging.INFO)
+    cfg = load_config(config_path, db_path)
+    daemon = Daemon(cfg)
+    try:
+        if once:
+            daemon.prepare()
+            try:
+                outcomes = daemon.run_cycle()
+            finally:
+                daemon.stop()
+            sys.exit(0 if all(o.health == "ok" and not o.failure for o in outcomes) else 1)
+        daemon.run_forever()
+    except (DaemonError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("demo")
+@click.option("--workdir", type=click.Path(file_okay=False), default="demo", show_default=True,
+              help="Folder for config.toml, filingwatch.db, mail/ and logs/ (its state is reset).")  # fmt: skip
+def demo(workdir):
+    """Full cycle against the bundled replay: crawl, a new filing, alerts to console and a mailbox."""
+    from alerts.demo import run_demo
+
+    sys.exit(run_demo(Path(workdir), echo=click.echo))
+
+
+COMMANDS = (match, alerts, run, demo)

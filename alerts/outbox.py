@@ -1,0 +1,161 @@
+"""The outbox: alerts are rows written in the transaction that records their event.
+
+`on_events` is a storage EVENT_HOOK. It runs inside write_filings' transaction, so an event and
+its outbox rows commit together or not at all: a crash can never record an event and lose its
+alert, and a re-crawl that records nothing queues nothing. Delivery (alerts/delivery.py) reads
+the rows later, in another process or thread. One row per (rule, event, channel), unique by
+dedupe_key; never for baseline events (a source's first crawl is history, not news).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from alerts import rules as rules_mod
+from alerts.sectors import Classification, Taxonomy, reason_text
+from scraper import storage
+from scraper.timeutil import now_iso
+
+# Keys a source may use in filings.raw for the CSRC industry (SSE s_csrcCode, SZSE csrcind).
+INDUSTRY_KEYS = ("industry", "csrc_industry", "s_csrcCode", "csrcCode", "csrcind")
+_CHUNK = 500
+
+
+def on_events(db, events: list[dict], ctx: storage.WriteContext) -> None:
+    from alerts.config import settings  # late: alerts.config imports this module
+
+    s = settings(ctx.config)
+    classes = classify_companies(db, events, s.taxonomy, ctx.now)
+    live = [e for e in events if not e.get("baseline")]
+    if not live or not s.rules:
+        return
+    rows = []
+    for rule in s.rules:
+        for event, reasons in rules_mod.select(rule, live, classes):
+            payload = event_payload(event, classes[event["company"]], rule, reasons, s.taxonomy)
+            for channel in rule.channels:
+                rows.append((rule, channel, event, payload))
+    enqueue_events(db, rows, ctx.now)
+
+
+def classify_companies(db, events: list[dict], taxonomy: Taxonomy, now: str) -> dict[str, Classification]:
+    """Classify each company of the batch and store its sectors and reasons on the company row."""
+    by_id = {e["company_id"]: e["company"] for e in events if e.get("company_id")}
+    names_en: dict[int, str | None] = {}
+    industry: dict[int, str] = {}
+    ids = list(by_id)
+    for i in range(0, len(ids), _CHUNK):
+        part = ids[i : i + _CHUNK]
+        marks = ", ".join("?" for _ in part)
+        names_en.update(db.conn.execute(f"SELECT id, name_en FROM companies WHERE id IN ({marks})", part))
+        pick = ", ".join(f"json_extract(raw, '$.{k}')" for k in INDUSTRY_KEYS)
+        for cid, code in db.conn.execute(
+            f"SELECT company_id, coalesce({pick}) FROM filings WHERE company_id IN ({marks})"
+            " AND raw IS NOT NULL AND json_valid(raw) ORDER BY id", part,
+        ):  # fmt: skip
+            if code:
+                industry[cid] = str(code)
+    classes: dict[str, Classification] = {}
+    updates = []
+    for cid, name in by_id.items():
+        cls = taxonomy.classify(name, names_en.get(cid), industry.get(cid))
+        classes[name] = cls
+        known_en = cls.known.name_en if cls.known else None
+        updates.append((json.dumps(cls.sectors, ensure_ascii=False),
+                        json.dumps(cls.reasons, ensure_ascii=False) if cls.reasons else None,
+                        known_en, now, cid))  # fmt: skip
+    if updates:
+        db.conn.executemany(
+            "UPDATE companies SET sectors = ?, sector_reasons = ?, name_en = coalesce(name_en, ?),"
+            " updated_at = ? WHERE id = ?",
+            updates,
+        )
+    for e in events:  # events of companies without an id still need a classification
+        if e["company"] not in classes:
+            classes[e["company"]] = taxonomy.classify(e["company"])
+    return classes
+
+
+def event_payload(event: dict, cls: Classification, rule: rules_mod.Rule, reasons: list[dict],
+                  taxonomy: Taxonomy) -> dict[str, Any]:  # fmt: skip
+    """A snapshot of everything a message needs, so rendering never re-reads the database."""
+    keep = ("kind", "stage", "old_stage", "company", "broker", "regulator", "board", "event_date",
+            "url", "title", "report_type", "source")  # fmt: skip
+    why = []
+    for r in reasons:
+        if r["by"] == "sector":
+            why += [reason_text(x) for x in cls.reasons if x["sector"] == r["match"]]
+        else:
+            why.append(f"{r['by']}: {r['match']}")
+    return {
+        **{k: event.get(k) for k in keep},
+        "event_id": event.get("id"),
+        "company_en": event.get("company_en") or cls.name_en or (cls.known.name_en if cls.known else None),
+        "sectors": [{"name": n, "zh": taxonomy.label(n, "zh"), "en": taxonomy.label(n, "en")}
+                    for n in cls.sectors if n in rule.sectors or not rule.sectors],
+        "why": list(dict.fromkeys(why)),
+        "rule": rule.name,
+    }  # fmt: skip
+
+
+_INSERT = (
+    "INSERT INTO outbox (dedupe_key, kind, rule, channel, event_id, incident_id, payload,"
+    " digest_key, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
+)
+
+
+def enqueue_events(db, rows: list[tuple[rules_mod.Rule, str, dict, dict]], now: str) -> int:
+    """Queue (rule, channel, event, payload) rows; digest rules share one due time per window."""
+    clock = time.time()
+    windows: dict[str, float] = {}
+    values = []
+    for rule, channel, event, payload in rows:
+        digest_key = f"{rule.name}|{channel}" if rule.digest else None
+        due = clock
+        if digest_key:
+            if digest_key not in windows:
+                row = db.conn.execute(
+                    "SELECT min(due_at) FROM outbox WHERE digest_key = ? AND status = 'pending'"
+                    " AND attempts = 0", [digest_key],
+                ).fetchone()  # fmt: skip
+                windows[digest_key] = row[0] if row and row[0] is not None else clock + rule.digest
+            due = windows[digest_key]
+        values.append((f"event:{rule.name}:{event['id']}:{channel}", "event", rule.name, channel,
+                       event["id"], None, json.dumps(payload, ensure_ascii=False), digest_key,
+                       now, due))  # fmt: skip
+    with storage.transaction(db):
+        before = db.conn.total_changes
+        db.conn.executemany(_INSERT, values)
+        return db.conn.total_changes - before
+
+
+def enqueue_health(db, incident_id: int, state: str, channels: tuple[str, ...], payload: dict) -> int:
+    """Queue an incident's opening or recovery message for each ops channel (once: dedupe_key)."""
+    now, clock = now_iso(), time.time()
+    values = [
+        (f"health:{incident_id}:{state}:{ch}", "health", None, ch, None, incident_id,
+         json.dumps({**payload, "state": state}, ensure_ascii=False), None, now, clock)
+        for ch in channels
+    ]  # fmt: skip
+    with storage.transaction(db):
+        before = db.conn.total_changes
+        db.conn.executemany(_INSERT, values)
+        return db.conn.total_changes - before
+
+
+def rows_sql(where: str = "", order: str = "id DESC") -> str:
+    """Outbox rows for `alerts pending|history`; the caller binds the limit (and its params)."""
+    return (
+        "SELECT o.id, o.status, o.kind, o.rule, o.channel, o.attempts, o.created_at, o.sent_at,"
+        " datetime(o.due_at, 'unixepoch', '+8 hours') AS next_try, o.last_error,"
+        " json_extract(o.payload, '$.company') AS company, json_extract(o.payload, '$.stage') AS stage,"
+        " json_extract(o.payload, '$.source') AS source, o.event_id, o.incident_id"
+        f" FROM outbox o {'WHERE ' + where if where else ''} ORDER BY {order} LIMIT ?"
+    )
+
+
+if on_events not in storage.EVENT_HOOKS:
+    storage.EVENT_HOOKS.append(on_events)

@@ -1,0 +1,203 @@
+"""Message text in Chinese and English (pure: payload dicts in, (title, body) out).
+
+Templates are `str.format` strings over the fields below; a template line whose fields are all
+empty is dropped, so a source without a broker does not print "券商：". Users override any
+template in `[alerts.templates.zh]` / `[alerts.templates.en]`.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from scraper import stages
+
+LANGUAGES = ("zh", "en", "both")
+
+# Fields an event template may use.
+EVENT_FIELDS = (
+    "company", "company_en", "company_display", "event", "stage", "old_stage", "broker",
+    "broker_full", "regulator", "board", "date", "title", "url", "source", "sectors", "why", "rule",
+)  # fmt: skip
+HEALTH_FIELDS = ("source", "kind", "since", "at", "run_id", "reason", "url", "duration", "failures")
+
+DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "{company_display} — {event}",
+        "event": "{company_display} — {event}\n券商：{broker}\n监管/交易所：{regulator}\n板块：{board}\n"
+                 "日期：{date}\n文件：{title}\n链接：{url}\n行业：{sectors}（{why}）\n规则：{rule}；来源：{source}",
+        "digest_title": "filingwatch：{count} 条新动态（{rule}）",
+        "health_open_title": "⚠ 数据源异常：{source}",
+        "health_open": "数据源 {source} 自 {since} 起异常\n原因：{reason}\n地址：{url}\n运行：{run_id}",
+        "health_resolved_title": "✅ 数据源恢复：{source}",
+        "health_resolved": "数据源 {source} 已于 {at} 恢复（运行 {run_id}）\n异常持续：{duration}",
+        "test_title": "filingwatch 测试消息",
+        "test": "这是一条来自 filingwatch 的测试消息（通道 {channel}）。",
+    },
+    "en": {
+        "title": "{company_display} — {event}",
+        "event": "{company_display} — {event}\nBroker: {broker}\nRegulator/exchange: {regulator}\n"
+                 "Board: {board}\nDate: {date}\nDocument: {title}\nLink: {url}\n"
+                 "Sector: {sectors} ({why})\nRule: {rule}; source: {source}",
+        "digest_title": "filingwatch: {count} new events ({rule})",
+        "health_open_title": "⚠ Source unhealthy: {source}",
+        "health_open": "Source {source} unhealthy since {since}\nReason: {reason}\nURL: {url}\n"
+                       "Run: {run_id}",
+        "health_resolved_title": "✅ Source recovered: {source}",
+        "health_resolved": "Source {source} recovered at {at} (run {run_id})\nDown for: {duration}",
+        "test_title": "filingwatch test message",
+        "test": "This is a test message from filingwatch (channel {channel}).",
+    },
+}  # fmt: skip
+
+TEMPLATE_FIELDS = {
+    "title": EVENT_FIELDS, "event": EVENT_FIELDS, "digest_title": ("count", "rule"),
+    "health_open_title": HEALTH_FIELDS, "health_open": HEALTH_FIELDS,
+    "health_resolved_title": HEALTH_FIELDS, "health_resolved": HEALTH_FIELDS,
+    "test_title": ("channel",), "test": ("channel",),
+}  # fmt: skip
+
+STAGE_LABELS_EN = {
+    stages.TUTORING: "tutoring filed", stages.TUTORING_DONE: "tutoring completed",
+    stages.WITHDRAWN: "tutoring withdrawn", stages.ACCEPTED: "application accepted",
+    stages.INQUIRED: "inquiry", stages.COMMITTEE_PASSED: "listing committee passed",
+    stages.COMMITTEE_FAILED: "listing committee failed",
+    stages.COMMITTEE_DEFERRED: "listing committee deferred",
+    stages.SUBMITTED_FOR_REGISTRATION: "submitted for registration",
+    stages.REGISTERED: "registration effective", stages.REGISTRATION_REFUSED: "registration refused",
+    stages.REGISTRATION_TERMINATED: "registration terminated", stages.SUSPENDED: "suspended",
+    stages.TERMINATED: "terminated", stages.ISSUED: "issued", stages.LISTED: "listed",
+    stages.HK_APPLICATION_FILED: "HK application proof filed", stages.HK_PHIP: "HK post-hearing",
+    stages.HK_LAPSED: "HK application lapsed", stages.HK_RETURNED: "HK application returned",
+    stages.PROSPECTUS_PUBLISHED: "prospectus published",
+    stages.ALLOTMENT_RESULTS: "allotment results",
+}  # fmt: skip
+REPORT_LABELS = {
+    "filing_report": ("辅导备案报告", "tutoring filing report"),
+    "progress_report": ("辅导工作进展报告", "tutoring progress report"),
+    "completion_report": ("辅导工作完成报告", "tutoring completion report"),
+    "summary_report": ("辅导工作总结报告", "tutoring summary report"),
+    "withdrawal_report": ("撤回辅导备案报告", "tutoring withdrawal report"),
+}
+_ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
+
+
+def short_org(name: str | None) -> str:
+    """中信证券股份有限公司 -> 中信证券: the form people say and search for."""
+    name = (name or "").strip()
+    for suffix in _ORG_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def stage_label(stage: str | None, lang: str) -> str:
+    if not stage:
+        return ""
+    table = stages.LABELS_ZH if lang == "zh" else STAGE_LABELS_EN
+    return table.get(stage, stage)  # unknown stages are shown verbatim, as stored
+
+
+def event_label(item: dict, lang: str) -> str:
+    if item.get("kind") == "stage":
+        new = stage_label(item.get("stage"), lang)
+        old = stage_label(item.get("old_stage"), lang)
+        return f"{old} → {new}" if old else new
+    report = REPORT_LABELS.get(item.get("report_type") or "")
+    what = (report[0] if lang == "zh" else report[1]) if report else (item.get("title") or "")
+    return f"新文件：{what}" if lang == "zh" else f"new document: {what}"
+
+
+def event_fields(item: dict, lang: str) -> dict[str, Any]:
+    """Template fields for one outbox payload (a snapshot of the event taken when it was queued)."""
+    en = item.get("company_en") or ""
+    sectors = item.get("sectors") or []
+    why = item.get("why") or []
+    return {
+        "company": item.get("company") or "",
+        "company_en": en,
+        "company_display": f"{item.get('company', '')} ({en})" if en else item.get("company", ""),
+        "event": event_label(item, lang),
+        "stage": stage_label(item.get("stage"), lang),
+        "old_stage": stage_label(item.get("old_stage"), lang),
+        "broker": short_org(item.get("broker")),
+        "broker_full": item.get("broker") or "",
+        "regulator": item.get("regulator") or "",
+        "board": item.get("board") or "",
+        "date": item.get("event_date") or "",
+        "title": item.get("title") or "",
+        "url": item.get("url") or "",
+        "source": item.get("source") or "",
+        "sectors": ("、" if lang == "zh" else ", ").join(s.get(lang) or s["name"] for s in sectors),
+        "why": "; ".join(why),
+        "rule": item.get("rule") or "",
+    }
+
+
+def fill(template: str, fields: dict[str, Any]) -> str:
+    """Format line by line, dropping lines whose every field is empty."""
+    out = []
+    for line in template.split("\n"):
+        names = [n for _, n, _, _ in string.Formatter().parse(line) if n]
+        if names and all(fields.get(n) in ("", None) for n in names):
+            continue
+        out.append(line.format(**fields))
+    return "\n".join(out)
+
+
+def _langs(lang: str) -> tuple[str, ...]:
+    return ("zh", "en") if lang == "both" else (lang,)
+
+
+def _t(templates: dict[str, dict[str, str]] | None, lang: str, name: str) -> str:
+    return ((templates or {}).get(lang) or {}).get(name) or DEFAULT_TEMPLATES[lang][name]
+
+
+def render_events(items: list[dict], lang: str, templates: dict | None = None) -> tuple[str, str]:
+    """One message for one event, or a digest of several (same rule and channel)."""
+    parts, titles = [], []
+    for code in _langs(lang):
+        blocks = [fill(_t(templates, code, "event"), event_fields(i, code)) for i in items]
+        parts.append("\n\n".join(blocks))
+        if len(items) == 1:
+            titles.append(fill(_t(templates, code, "title"), event_fields(items[0], code)))
+        else:
+            rule = items[0].get("rule") or ""
+            titles.append(_t(templates, code, "digest_title").format(count=len(items), rule=rule))
+    return " / ".join(dict.fromkeys(titles)), "\n\n———\n\n".join(parts)
+
+
+def render_health(item: dict, lang: str, templates: dict | None = None) -> tuple[str, str]:
+    state = "health_resolved" if item.get("state") == "resolved" else "health_open"
+    fields = {k: item.get(k, "") for k in HEALTH_FIELDS}
+    titles = [fill(_t(templates, c, f"{state}_title"), fields) for c in _langs(lang)]
+    bodies = [fill(_t(templates, c, state), fields) for c in _langs(lang)]
+    return " / ".join(dict.fromkeys(titles)), "\n\n———\n\n".join(bodies)
+
+
+def render_test(channel: str, lang: str, templates: dict | None = None) -> tuple[str, str]:
+    titles = [_t(templates, c, "test_title") for c in _langs(lang)]
+    bodies = [_t(templates, c, "test").format(channel=channel) for c in _langs(lang)]
+    return " / ".join(titles), "\n\n".join(bodies)
+
+
+def render(kind: str, items: list[dict], lang: str, templates: dict | None = None) -> tuple[str, str]:
+    """Dispatch on the outbox row kind: 'event' rows may be batched, 'health' rows go alone."""
+    if kind == "health":
+        return render_health(items[0], lang, templates)
+    return render_events(items, lang, templates)
+
+
+def check_template(name: str, template: str) -> str | None:
+    """An error message for a template with unknown fields or bad syntax, else None."""
+    allowed = TEMPLATE_FIELDS.get(name)
+    if allowed is None:
+        return f"unknown template; known: {', '.join(TEMPLATE_FIELDS)}"
+    try:
+        names = [n for _, n, _, _ in string.Formatter().parse(template) if n is not None]
+    except ValueError as exc:
+        return f"bad template syntax: {exc}"
+    unknown = [n for n in names if n not in allowed]
+    if unknown or "" in names:
+        return f"unknown field {{{(unknown or [''])[0]}}}; allowed: {', '.join(allowed)}"
+    return None

@@ -1,0 +1,359 @@
+"""BSE IPO review (www.bse.cn `projectNewsController`): list, details, timeline, documents.
+
+REPORT-exchanges.md §3. Bodies are JSONP `<callback>([ {...} ])` (or `null([...])` without a
+callback); the payload is an array whose element [0] is the answer. Dates are Java Date objects
+`{"time": <epoch ms>, ...}`: UTC instants, converted to Asia/Shanghai dates once, here.
+
+Status codes conflict between the two crawlers that document them (REPORT §3 [CONFLICT]): the
+case (`P01` vs `p01`, even a typo `po6`) is normalised; P07 (and BS's p07-1 注册 / p07-2 核准)
+all mean the registration took effect; P08 is 不予注册 for one crawler and 核准 for the other, as
+is `approveResult` 2 — these are resolved from the registration-result documents' titles
+(不予注册 vs 同意…注册/核准) and otherwise kept raw and flagged, never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from scraper import stages as st
+from scraper.items import Filing, Project, StageStep
+from scraper.parsers.common import BadPayload, ChallengePage, ZeroRows, decode_html, load_json
+from scraper.projects import ListPage, finish_timeline, with_current
+from scraper.timeutil import epoch_ms_to_date, epoch_ms_to_local, parse_date
+
+SOURCE = "bse"
+REGULATOR = "北交所"
+BOARD = "bse"
+PDF_BASE = "https://www.bse.cn"
+PROJECT_PAGE = "https://www.bse.cn/audit/project_news_detail.html?id={}"
+
+# The one mapping table (codes upper-cased): status -> (stage, label, detail).
+STATUS_MAP: dict[str, tuple[str | None, str, str | None]] = {
+    "P01": (st.ACCEPTED, "已受理", None),
+    "P02": (st.INQUIRED, "已问询", None),
+    "P03": (st.COMMITTEE_PASSED, "上市委会议通过", None),
+    "P04": (st.COMMITTEE_FAILED, "上市委会议未通过", None),
+    "P05": (st.COMMITTEE_DEFERRED, "上市委会议暂缓", None),
+    "P06": (st.SUBMITTED_FOR_REGISTRATION, "提交注册", None),
+    "P07": (st.REGISTERED, "注册生效", None),
+    "P07-1": (st.REGISTERED, "注册", None),
+    "P07-2": (st.REGISTERED, "核准", "approved"),
+    "P09": (st.SUSPENDED, "中止", None),
+    "P10": (st.TERMINATED, "终止", None),
+}
+# Codes whose meaning depends on which crawler is right; resolved from documents.
+AMBIGUOUS = {"P08": "不予注册/核准"}
+# listingCommitteeResult -> status code of the outcome
+COMMITTEE_RESULTS = {"1": "P03", "2": "P04", "3": "P05"}
+
+# xxgkInfo document keys and versions
+XXGK_TYPES = {"GPFXSMS": "prospectus", "GPFXBJS": "sponsor_letter",
+              "GPZJXCGPTJS": "listing_sponsor_letter", "SJBG": "audit_report",
+              "FYYJS": "legal_opinion"}  # fmt: skip
+XXGK_VERSIONS = {"SBG": "申报稿", "SYG": "上会稿", "BHG": "注册稿"}
+
+# A verification page instead of JSONP (REPORT §3 cookie/WAF; BH's markers).
+VERIFY_MARKERS = ("document.cookie", "c3vk", "访问验证", "开启javascript", "启用javascript")
+_COOKIE_RE = re.compile(r"""document\.cookie\s*=\s*(["'])\s*([A-Za-z0-9_]+)\s*=\s*([^;"']*)""")
+
+
+def norm_code(value: Any) -> str:
+    """'p07' -> 'P07', 'po6' -> 'P06', ' P07-1 ' -> 'P07-1'."""
+    text = str(value or "").strip().upper()
+    return re.sub(r"^PO(?=\d)", "P0", text)
+
+
+def map_status(code: str) -> tuple[str | None, str | None, str | None, bool]:
+    """(stage, label, detail, known). Ambiguous P08 -> (None, label, None, True) until resolved."""
+    code = norm_code(code)
+    if code in STATUS_MAP:
+        stage, label, detail = STATUS_MAP[code]
+        return stage, label, detail, True
+    if code in AMBIGUOUS:
+        return None, AMBIGUOUS[code], None, True
+    return code, None, None, False
+
+
+def resolve_registration(titles: list[str]) -> str | None:
+    """REGISTERED / REGISTRATION_REFUSED from 注册结果 document titles, or None when silent."""
+    text = " ".join(titles)
+    if _REFUSED_RE.search(text):
+        return st.REGISTRATION_REFUSED
+    if _APPROVED_RE.search(text):
+        return st.REGISTERED
+    return None
+
+
+_REFUSED_RE = re.compile(r"不予.{0,40}?(注册|核准)|不同意.{0,40}?注册")
+_APPROVED_RE = re.compile(r"同意.{0,40}?注册|核准")
+
+
+def java_date(value: Any) -> str | None:
+    """{"time": ms} / ms / "YYYY-MM-DD" -> ISO date in Asia/Shanghai."""
+    if value in (None, "", 0):
+        return None
+    if isinstance(value, dict):
+        if value.get("time") not in (None, ""):
+            return epoch_ms_to_date(value["time"])
+        if value.get("year") is not None and value.get("month") is not None:
+            try:
+                return f"{int(value['year']) + 1900:04d}-{int(value['month']) + 1:02d}-{int(value.get('date') or 1):02d}"
+            except (TypeError, ValueError):
+                return None
+        return None
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and value.isdigit() and len(value) > 8
+    ):
+        return epoch_ms_to_date(value)
+    return parse_date(str(value))
+
+
+def java_stamp(value: Any) -> str | None:
+    """Full local timestamp of a Java Date (for ordering and the update key)."""
+    if isinstance(value, dict) and value.get("time") not in (None, ""):
+        return epoch_ms_to_local(value["time"]).replace(tzinfo=None).isoformat()
+    if isinstance(value, int | float):
+        return epoch_ms_to_local(value).replace(tzinfo=None).isoformat()
+    return java_date(value)
+
+
+def verification_marker(text: str) -> str | None:
+    """The marker when a body is the BSE cookie/verification page rather than data."""
+    head = text[:20000]
+    if "<html" not in head.lower() and "<script" not in head.lower():
+        return None
+    low = head.lower()
+    for marker in VERIFY_MARKERS:
+        if marker.lower() in low:
+            return marker
+    return None
+
+
+def home_cookies(body: bytes | str) -> dict[str, str]:
+    """Cookies a page sets from script (`document.cookie="C3VK=…; path=/"`)."""
+    text = decode_html(body)
+    return {m[2]: m[3].strip() for m in _COOKIE_RE.finditer(text)}
+
+
+def _payload(body: bytes | str, url: str) -> dict:
+    text = decode_html(body)
+    marker = verification_marker(text)
+    if marker:
+        raise ChallengePage(f"BSE verification page (marker {marker!r})", url)
+    data = load_json(text, url)
+    if isinstance(data, list):
+        data = data[0] if data else None
+    if not isinstance(data, dict):
+        raise BadPayload("expected [ {...} ] in the JSONP body", url)
+    return data
+
+
+def parse_list(body: bytes | str, url: str = "") -> ListPage:
+    data = _payload(body, url)
+    info = data.get("listInfo")
+    if not isinstance(info, dict):
+        raise BadPayload("no listInfo in the answer", url)
+    rows = [r for r in info.get("content") or [] if isinstance(r, dict)]
+    page = _int(info.get("number")) or 0
+    page_count = _int(info.get("totalPages"))
+    if not rows:
+        raise ZeroRows(f"infoResult page {page} has no projects (totalElements="
+                       f"{info.get('totalElements')})", url)  # fmt: skip
+    last = bool(info.get("lastPage")) or (page_count is not None and page + 1 >= page_count)
+    return ListPage(projects=[project_from_item(r) for r in rows], page=page,
+                    page_count=page_count, total=_int(info.get("totalElements")), last=last)  # fmt: skip
+
+
+def project_from_item(item: dict, board: str | None = None) -> Project:
+    native_id = _code(item.get("id"))
+    code = norm_code(item.get("status"))
+    stage, label, _detail, known = map_status(code)
+    flags = [] if known else ["unknown_status"]
+    if code in AMBIGUOUS:
+        flags.append("ambiguous_status")
+    operating = java_date(item.get("operatingTime"))
+    return Project(
+        source=SOURCE,
+        native_id=native_id,
+        company=_clean(item.get("companyName")),
+        board=BOARD,
+        stage=stage,
+        status_raw=code,
+        status_label=label,
+        company_short=_clean(item.get("stockName")) or None,
+        sponsors=split_names(item.get("sponsorOrg")),
+        law_firm=_clean(item.get("lawyerOrg")) or None,
+        auditor=_clean(item.get("accountingOrg")) or None,
+        valuer=_clean(item.get("appraisalOrg")) or None,
+        province=_clean(item.get("registerAddress")) or None,
+        accepted_date=java_date(item.get("receiveDate")),
+        updated=java_stamp(item.get("updateDate")),
+        stock_code=_clean(item.get("stockCode")) or None,
+        url=PROJECT_PAGE.format(native_id),
+        flags=flags,
+        raw=item,
+        current_date=operating,
+        current_date_source="operating_time" if operating else None,
+    )
+
+
+def split_names(value: Any) -> list[str]:
+    """'A证券股份有限公司,B证券…' (joint sponsors in one field) -> names, in order."""
+    names = [n.strip() for n in re.split(r"[,，;；、/]", _clean(value)) if n.strip()]
+    return list(dict.fromkeys(names))
+
+
+def timeline(status: dict, project: Project, registration_titles: list[str]) -> list[StageStep]:
+    """projectStatus dates -> steps. Committee date: listingCommitteeResultDate or
+    listingCommitteeDate (the two crawlers disagree on the key; either is read)."""
+    steps: list[StageStep] = []
+
+    def add(code: str, when: Any, label: str | None = None, detail: str | None = None):
+        day = java_date(when)
+        if not day:
+            return
+        stage, mapped, mdetail, known = map_status(code)
+        if stage is None:
+            return
+        steps.append(StageStep(stage=stage, status_raw=code, label=label or mapped, date=day,
+                               sort_key=java_stamp(when) or day, detail=detail or mdetail,
+                               known=known))  # fmt: skip
+
+    add("P01", status.get("receiveDate"))
+    add("P02", status.get("inquiryDate"))
+    result = _code(status.get("listingCommitteeResult"))
+    when = status.get("listingCommitteeResultDate") or status.get("listingCommitteeDate")
+    if result:
+        code = COMMITTEE_RESULTS.get(result, f"listingCommitteeResult-{result}")
+        add(code, when)
+    add("P06", status.get("submitDate"))
+    approve = _code(status.get("approveResult"))
+    approve_day = status.get("approveResultDate")
+    if approve == "1":
+        add("P07", approve_day)
+    elif approve == "3":
+        steps_day = java_date(approve_day)
+        if steps_day:
+            steps.append(StageStep(stage=st.REGISTRATION_TERMINATED, status_raw="approveResult-3",
+                                   label="终止注册", date=steps_day, sort_key=steps_day))  # fmt: skip
+    elif approve:
+        resolved = resolve_registration(registration_titles)
+        day = java_date(approve_day)
+        if day and resolved == st.REGISTERED:
+            steps.append(StageStep(stage=st.REGISTERED, status_raw="P07", label="注册生效/核准",
+                                   date=day, sort_key=day, detail="approved"))  # fmt: skip
+        elif day and resolved == st.REGISTRATION_REFUSED:
+            steps.append(StageStep(stage=st.REGISTRATION_REFUSED, status_raw="P08",
+                                   label="不予注册", date=day, sort_key=day))  # fmt: skip
+        elif day:  # unresolved: the list's ambiguous code (P08) if it has one, kept raw
+            code = (
+                project.status_raw
+                if project.status_raw in AMBIGUOUS
+                else f"approveResult-{approve}"
+            )
+            steps.append(StageStep(stage=code, status_raw=code, label=AMBIGUOUS.get(code),
+                                   date=day, sort_key=day, known=False))  # fmt: skip
+    add("P09", status.get("suspendDate"))
+    add("P10", status.get("terminateDate"))
+    return finish_timeline(steps)
+
+
+def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Filing]:
+    rows: list[tuple[str, str | None, dict]] = []
+    xxgk = data.get("xxgkInfo") if isinstance(data.get("xxgkInfo"), dict) else {}
+    for key, versions in xxgk.items():
+        kind = XXGK_TYPES.get(key, "other")
+        if isinstance(versions, dict):
+            for version, items in versions.items():
+                for row in items or []:
+                    rows.append((kind, XXGK_VERSIONS.get(version, version), row))
+        elif isinstance(versions, list):
+            rows.extend((kind, None, row) for row in versions)
+    for row in data.get("wxhfhInfo") or []:
+        title = _clean(row.get("disclosureTitle")) if isinstance(row, dict) else ""
+        rows.append(("inquiry_reply" if "回复" in title else "inquiry_letter", None, row))
+    for row in data.get("hyggjgInfo") or []:
+        title = _clean(row.get("disclosureTitle")) if isinstance(row, dict) else ""
+        rows.append(("committee_result" if "结果" in title else "committee_notice", None, row))
+    for row in data.get("hztzInfo") or []:
+        rows.append(("registration_result", None, row))
+    out: list[Filing] = []
+    seen: set[str] = set()
+    for kind, version, row in rows:
+        if not isinstance(row, dict):
+            continue
+        title = _clean(row.get("disclosureTitle"))
+        path = _clean(row.get("destFilePath"))
+        if not title and not path:
+            continue
+        key = path or f"{title}|{row.get('publishDate')}"
+        native_id = f"{project.native_id}:{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"
+        if native_id in seen:
+            continue
+        seen.add(native_id)
+        day = java_date(row.get("publishDate"))
+        out.append(
+            Filing(
+                source=SOURCE, native_id=native_id, company=project.company,
+                kind="exchange_document", title=title or path.rsplit("/", 1)[-1],
+                report_type=kind, broker="、".join(project.sponsors) or None,
+                regulator=REGULATOR, board=BOARD, event_date=day, disclosed_date=day,
+                url=project.url,
+                pdf_url=(pdf_base.rstrip("/") + path) if path.startswith("/") else (path or None),
+                raw={"project": project.native_id, "version": version, "destFilePath": path},
+            )
+        )  # fmt: skip
+    return out
+
+
+def parse_detail(
+    body: bytes | str, url: str, project: Project, pdf_base: str = PDF_BASE
+) -> tuple[Project, list[Filing]]:
+    """`infoDetailResult.do?id=` -> the list project enriched, with its timeline and documents."""
+    data = _payload(body, url)
+    news = data.get("projectNews")
+    status = data.get("projectStatus")
+    if not isinstance(news, dict) and not isinstance(status, dict):
+        raise BadPayload("no projectNews/projectStatus in the answer", url)
+    news = news if isinstance(news, dict) else {}
+    status = status if isinstance(status, dict) else {}
+    project.sponsors = project.sponsors or split_names(news.get("sponsorOrg"))
+    project.law_firm = project.law_firm or _clean(news.get("lawyerOrg")) or None
+    project.auditor = project.auditor or _clean(news.get("accountingOrg")) or None
+    project.valuer = project.valuer or _clean(news.get("appraisalOrg")) or None
+    project.province = project.province or _clean(news.get("registerAddress")) or None
+    project.company = project.company or _clean(news.get("companyName"))
+    docs = documents(data, project, pdf_base)
+    titles = [f.title for f in docs if f.report_type == "registration_result"]
+    if project.status_raw in AMBIGUOUS:
+        resolved = resolve_registration(titles)
+        if resolved:
+            project.stage = resolved
+            project.flags = [f for f in project.flags if f != "ambiguous_status"]
+        else:
+            project.stage = project.status_raw
+            project.flags = [*project.flags, "unknown_status"]
+    project.timeline = with_current(project, timeline(status, project, titles))
+    return project, docs
+
+
+def _code(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _clean(value: Any) -> str:
+    if value is None:
+        return ""
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None

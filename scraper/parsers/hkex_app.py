@@ -1,0 +1,378 @@
+"""HKEX application index (www1.hkexnews.hk/app/appindex.html): the static JSON status files.
+
+Contract: REPORT-csrc-hkex.md §4. The page is rendered from `/ncms/json/eds/{status}_{board}_{lang}.json`
+(`genDate` epoch ms, `uDate` DD/MM/YYYY, `app[]` of applicants with `id`, `a` name, `s`, `hasPhip`,
+`ls[]`/`ps[]` documents, `w` warning PDF, `st` stock code once listed). Rules kept here:
+
+* AP and PHIP files are both read and merged by `id`; PHIP wins (the files are either split or
+  PHIP is a superset of AP, sources disagree), documents are the union of every file's `ls[]`.
+* `_c` (traditional Chinese) and `_e` files describe the same applicants: one applicant keeps both
+  names and each document both language versions (paired by file number without `_c`).
+* AP / PHIP dates come from `ls[]` entries whose `nF` is 申請版本 / Application Proof or
+  聆訊後資料集 / PHIP, preferring `nS1` 全文檔案 / Full Version; never from `w` or from `d`.
+* Overall Coordinator announcements (`nS1` 整體協調人公告, no `nF`) are documents, not IPO
+  evidence: they date nothing and give no stage.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import cn2an
+
+from scraper import stages
+from scraper.parsers.common import BadPayload, load_json
+from scraper.parsers.hkex_common import hk_date, stock_code
+from scraper.timeutil import HONG_KONG, epoch_ms_to_local
+
+SOURCE = "hkex_app"
+STATUS_FILES = ("appactive_app", "appactive_appphip", "appinactive", "applisted", "appreturned")
+BOARDS = ("sehk", "gem")
+LANGS = ("c", "e")
+
+# When an id appears in several files, the later point in an applicant's life wins (PHIP over AP).
+PRECEDENCE = {"appactive_app": 0, "appactive_appphip": 1, "appinactive": 2, "appreturned": 3,
+              "applisted": 4}  # fmt: skip
+FILE_STAGE = {
+    "appinactive": stages.HK_LAPSED,  # lapsed / withdrawn / rejected (失效/撤回/被拒絕)
+    "appreturned": stages.HK_RETURNED,
+    "applisted": stages.LISTED,
+}
+# Position on the HK road; a stage never moves back to a lower rank on weak evidence.
+RANK = {None: 0, stages.HK_APPLICATION_FILED: 1, stages.HK_PHIP: 2, stages.HK_LAPSED: 3,
+        stages.HK_RETURNED: 3, stages.LISTED: 4}  # fmt: skip
+
+_FILE_RE = re.compile(r"^(?P<status>[a-z_]+?)_(?P<board>sehk|gem)_(?P<lang>[ce])\.json$")
+_AP_RE = re.compile(r"申請版本|申请版本|application\s*proof", re.IGNORECASE)
+_PHIP_RE = re.compile(r"聆訊後資料集|聆讯后资料集|post[\s-]*hearing|\bphip\b", re.IGNORECASE)
+_OC_RE = re.compile(r"整體協調人|整体协调人|overall\s*coordinator", re.IGNORECASE)
+_FULL_RE = re.compile(r"全文|full\s*version|full\s*text", re.IGNORECASE)
+_SUB_ZH_RE = re.compile(r"第\s*([0-9]+|[一二三四五六七八九十两]+)\s*次")
+_ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+_SUB_EN_RE = re.compile(r"(\d+)\s*(?:st|nd|rd|th)\s+submission", re.IGNORECASE)
+
+DOC_TYPES = ("application_proof", "phip", "oc_announcement", "other")
+# The stage a document marks (filings.status); the applicant's current stage is in
+# hkex_applicants / company_status, the file it sits in is filings.status_raw.
+DOC_STAGE = {"application_proof": stages.HK_APPLICATION_FILED, "phip": stages.HK_PHIP}
+
+
+def file_name(status: str, board: str, lang: str) -> str:
+    return f"{status}_{board}_{lang}.json"
+
+
+def split_file_name(name: str) -> tuple[str, str, str]:
+    """`appactive_appphip_sehk_c.json` -> ('appactive_appphip', 'sehk', 'c')."""
+    m = _FILE_RE.match(name.rsplit("/", 1)[-1])
+    if not m or m["status"] not in PRECEDENCE:
+        raise ValueError(f"not an application index file name: {name!r}")
+    return m["status"], m["board"], m["lang"]
+
+
+@dataclass
+class IndexFile:
+    """One parsed status file."""
+
+    name: str
+    status: str
+    board: str
+    lang: str
+    gen_date: str | None  # genDate (epoch ms, UTC) as an ISO time in Hong Kong
+    u_date: str | None  # uDate, the day the index speaks for
+    records: list[dict]
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_index_file(
+    body: bytes | str, url: str, content_type: str | None = None, name: str | None = None
+) -> IndexFile:
+    """Parse one `{status}_{board}_{lang}.json` (`name` defaults to the URL's file name).
+    Truncated JSON, an HTML page or a JSON without `app[]` raise BadPayload (ChallengePage for a
+    WAF page); an empty `app[]` is a valid file."""
+    status, board, lang = split_file_name(name or url.split("?", 1)[0])
+    data = load_json(body, url, content_type)
+    if not isinstance(data, dict) or not isinstance(data.get("app"), list):
+        raise BadPayload("JSON without an app[] list", url)
+    records: list[dict] = []
+    problems: list[str] = []
+    for i, rec in enumerate(data["app"]):
+        if not isinstance(rec, dict):
+            problems.append(f"app[{i}] is not an object")
+            continue
+        try:
+            rec["id"] = int(rec.get("id"))
+        except (TypeError, ValueError):
+            problems.append(f"app[{i}] has no numeric id: {str(rec)[:80]}")
+            continue
+        records.append(rec)
+    gen = str(data.get("genDate") or "")
+    gen_date = epoch_ms_to_local(gen, HONG_KONG).isoformat() if gen.isdigit() else None
+    return IndexFile(name=file_name(status, board, lang), status=status, board=board, lang=lang,
+                     gen_date=gen_date, u_date=hk_date(data.get("uDate")), records=records,
+                     problems=problems)  # fmt: skip
+
+
+@dataclass
+class Doc:
+    """One document of an applicant, in both languages when both files list it."""
+
+    key: str  # file number without `_c` (sehk26062301881): the same document in _c and _e
+    date: str | None
+    type: str  # application_proof | phip | oc_announcement | other
+    submission: int | None  # 第一次呈交 / 1st submission -> 1
+    full: bool  # nS1 全文檔案 / Full Version
+    nf_c: str | None = None
+    ns1_c: str | None = None
+    nf_e: str | None = None
+    ns1_e: str | None = None
+    ns2: str | None = None
+    u1_c: str | None = None
+    u1_e: str | None = None
+    u2_c: str | None = None
+    u2_e: str | None = None
+    date_raw: str | None = None
+
+    @property
+    def title_c(self) -> str | None:
+        return " - ".join(x for x in (self.nf_c, self.ns1_c) if x) or None
+
+    @property
+    def title_e(self) -> str | None:
+        return " - ".join(x for x in (self.nf_e, self.ns1_e) if x) or None
+
+
+def classify(entry: dict) -> tuple[str, int | None, bool]:
+    """(type, submission number, full version) of one `ls[]` entry."""
+    nf = str(entry.get("nF") or "")
+    ns1 = str(entry.get("nS1") or "")
+    full = bool(_FULL_RE.search(ns1))
+    if nf:
+        if _PHIP_RE.search(nf):
+            kind = "phip"
+        elif _AP_RE.search(nf):
+            kind = "application_proof"
+        else:
+            kind = "other"
+        return kind, submission_number(nf), full
+    if _OC_RE.search(ns1):
+        return "oc_announcement", None, False
+    return "other", None, full
+
+
+def submission_number(text: str) -> int | None:
+    text = unicodedata.normalize("NFKC", text or "")
+    m = _SUB_ZH_RE.search(text)
+    if m:
+        token = m[1]
+        if token.isdigit():
+            return int(token)
+        if token in _ZH_DIGITS:
+            return _ZH_DIGITS[token]
+        try:
+            return int(cn2an.cn2an(token, "smart"))
+        except (ValueError, KeyError):
+            return None
+    m = _SUB_EN_RE.search(text)
+    return int(m[1]) if m else None
+
+
+@dataclass
+class Applicant:
+    """An applicant as the whole index states it: every file and both languages merged."""
+
+    board: str
+    app_id: int
+    status: str  # the status file that wins (PRECEDENCE)
+    status_code: str | None  # `s` as published (A, IR, LT, ...)
+    name_c: str | None
+    name_en: str | None
+    has_phip: bool
+    stock_code: str | None
+    docs: list[Doc]
+    files: list[str]  # every file the id appears in
+    u_date: str | None  # uDate of the winning file
+    d: str | None = None  # the record's own `d` (meaning disputed; kept, never used for dates)
+    warning: str | None = None  # `w`: the warning-statement PDF, never the AP
+    posting_date: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.board, self.app_id)
+
+    @property
+    def company_name(self) -> str:
+        return self.name_c or self.name_en or ""
+
+    def _first(self, kind: str) -> Doc | None:
+        docs = [d for d in self.docs if d.type == kind and d.date]
+        full = [d for d in docs if d.full]
+        pick = full or docs
+        return min(pick, key=lambda d: (d.date, d.submission or 0, d.key)) if pick else None
+
+    @property
+    def ap_doc(self) -> Doc | None:
+        """The first Application Proof (full version preferred): what dates the filing."""
+        return self._first("application_proof")
+
+    @property
+    def phip_doc(self) -> Doc | None:
+        return self._first("phip")
+
+    @property
+    def ap_date(self) -> str | None:
+        doc = self.ap_doc
+        return doc.date if doc else None
+
+    @property
+    def phip_date(self) -> str | None:
+        doc = self.phip_doc
+        return doc.date if doc else None
+
+    @property
+    def last_doc_date(self) -> str | None:
+        dates = [d.date for d in self.docs if d.date and d.type != "oc_announcement"]
+        return max(dates) if dates else None
+
+    @property
+    def stage(self) -> str | None:
+        """Stage from the file the applicant is in; an active applicant with nothing but an
+        Overall Coordinator announcement has no stage yet."""
+        if self.status in FILE_STAGE:
+            return FILE_STAGE[self.status]
+        if self.status == "appactive_appphip" or self.has_phip or self.phip_doc:
+            return stages.HK_PHIP
+        if any(d.type == "application_proof" for d in self.docs):
+            return stages.HK_APPLICATION_FILED
+        return None
+
+
+def merge_index(
+    files: list[IndexFile],
+    previous_names: dict[tuple[str, int], tuple[str | None, str | None]] | None = None,
+) -> list[Applicant]:
+    """Merge every loaded file into one applicant per (board, id).
+
+    `previous_names` fills a name whose language file did not load this time (from the last
+    good snapshot), so a failed `_c` file never renames a company to its English name.
+    """
+    grouped: dict[tuple[str, int], list[tuple[IndexFile, dict]]] = {}
+    for f in files:
+        for rec in f.records:
+            grouped.setdefault((f.board, rec["id"]), []).append((f, rec))
+    previous_names = previous_names or {}
+    out: list[Applicant] = []
+    for (board, app_id), entries in grouped.items():
+        entries.sort(key=lambda e: (PRECEDENCE[e[0].status], e[0].lang == "c"))
+        win_file, win = entries[-1]
+        name_c = name_en = None
+        for f, rec in entries:  # winning file's names last, so they win
+            name = _clean(rec.get("a") or rec.get("a_c"))
+            if f.lang == "c" and name:
+                name_c = name
+            elif f.lang == "e" and name:
+                name_en = name
+        prev = previous_names.get((board, app_id))
+        if prev:
+            name_c = name_c or prev[0]
+            name_en = name_en or prev[1]
+        docs: dict[str, Doc] = {}
+        flags: list[str] = []
+        for f, rec in entries:
+            for entry in list(rec.get("ls") or []) + list(rec.get("ps") or []):
+                if isinstance(entry, dict):
+                    _add_doc(docs, entry, f.lang, flags)
+        st = next(
+            (stock_code(rec.get("st")) for _, rec in reversed(entries) if rec.get("st")), None
+        )
+        has_phip = any(bool(rec.get("hasPhip")) for _, rec in entries)
+        out.append(Applicant(
+            board=board, app_id=app_id, status=win_file.status,
+            status_code=_clean(win.get("s")), name_c=name_c, name_en=name_en,
+            has_phip=has_phip, stock_code=st,
+            docs=sorted(docs.values(), key=lambda d: (d.date or "", d.key)),
+            files=sorted({f.name for f, _ in entries}), u_date=win_file.u_date,
+            d=hk_date(win.get("d")), warning=_clean(win.get("w")),
+            posting_date=hk_date(win.get("postingDate")), flags=sorted(set(flags)),
+        ))  # fmt: skip
+    out.sort(key=lambda a: (a.board, a.app_id))
+    return out
+
+
+def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> None:
+    from scraper.parsers.hkex_common import doc_key
+
+    u1, u2 = _clean(entry.get("u1")), _clean(entry.get("u2"))
+    key = doc_key(u1) or doc_key(u2)
+    if not key:
+        flags.append("document_without_file")
+        return
+    kind, submission, full = classify(entry)
+    date_raw = _clean(entry.get("d"))
+    doc = docs.get(key)
+    if doc is None:
+        doc = docs[key] = Doc(key=key, date=hk_date(date_raw), type=kind, submission=submission,
+                              full=full, date_raw=date_raw)  # fmt: skip
+        if date_raw and not doc.date:
+            flags.append("bad_document_date")
+    elif doc.type == "other" and kind != "other":
+        doc.type, doc.submission = kind, submission
+    doc.full = doc.full or full
+    doc.date = doc.date or hk_date(date_raw)
+    doc.ns2 = doc.ns2 or _clean(entry.get("nS2"))
+    if lang == "c":
+        doc.nf_c, doc.ns1_c = _clean(entry.get("nF")), _clean(entry.get("nS1"))
+        doc.u1_c, doc.u2_c = u1, u2
+    else:
+        doc.nf_e, doc.ns1_e = _clean(entry.get("nF")), _clean(entry.get("nS1"))
+        doc.u1_e, doc.u2_e = u1, u2
+    if kind == "other" and entry.get("nF"):
+        flags.append("unknown_document_type")
+
+
+def app_url(base_url: str, relative: str | None) -> str | None:
+    """Document paths in the index are relative to `/app/` (REPORT §4.2)."""
+    if not relative:
+        return None
+    if relative.startswith(("http://", "https://", "/")):
+        return urljoin(base_url.rstrip("/") + "/app/", relative)
+    return base_url.rstrip("/") + "/app/" + relative  # the common case, without urljoin's cost
+
+
+def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
+    """One Filing per document of the applicant (the shared storage shape)."""
+    from scraper.items import Filing
+
+    filings = []
+    status_raw = f"{app.status}:{app.status_code or ''}"
+    for doc in app.docs:
+        title = doc.title_c or doc.title_e or doc.key
+        flags = ["unknown_document_type"] if doc.type == "other" and (doc.nf_c or doc.nf_e) else []
+        if doc.date is None:
+            flags.append("bad_document_date")
+        filings.append(Filing(
+            source=SOURCE, native_id=f"app:{app.app_id}:{doc.key}", company=app.company_name,
+            kind="hk_application_document", title=title,
+            report_type=doc.type if doc.type != "other" else "hk_document",
+            period=doc.submission, status=DOC_STAGE.get(doc.type), status_raw=status_raw,
+            regulator="HKEX", board=app.board, event_date=doc.date, disclosed_date=doc.date,
+            url=page_url, pdf_url=app_url(base_url, doc.u1_c or doc.u1_e),
+            company_en=app.name_en, stock_code=app.stock_code, flags=flags,
+            raw={
+                "app_id": app.app_id, "status_file": app.status, "title_en": doc.title_e,
+                "pdf_url_en": app_url(base_url, doc.u1_e), "index_url": app_url(base_url, doc.u2_c),
+                "index_url_en": app_url(base_url, doc.u2_e), "nS2": doc.ns2, "date_raw": doc.date_raw,
+                "full_version": doc.full,
+            },
+        ))  # fmt: skip
+    return filings
+
+
+def _clean(value) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None

@@ -1,0 +1,68 @@
+"""What the listing-notice, approval and cninfo spiders share (no spider here).
+
+* `source_extra`: the `[sources.<slug>]` extra keys of the run's config (crawl.run_crawl passes
+  only base URLs and the mode to spiders).
+* `ListingSpider`: the known ids (and their stored status) and the page/parse-error plumbing of list-then-detail sites.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from scraper import config as config_mod
+from scraper.parsers.common import PageError
+from scraper.sources import SOURCES
+from scraper.timeutil import today_shanghai
+from spiders.base import SourceSpider
+
+
+def source_extra(crawler, slug: str) -> dict:
+    defaults = {k: d for k, (_t, d, _h) in SOURCES[slug].extra_keys.items()}
+    path = crawler.settings.get("FILINGWATCH_CONFIG")
+    if not path:
+        return defaults
+    try:
+        return {**defaults, **config_mod.load(path).source(slug).extra}
+    except config_mod.ConfigError:
+        return defaults
+
+
+def date_range(lookback_days: int, since: str = "") -> tuple[str, str]:
+    """(since, until) ISO dates in Asia/Shanghai; `since` overrides the look-back."""
+    today = today_shanghai()
+    start = since or (today - timedelta(days=max(int(lookback_days), 1))).isoformat()
+    return start, today.isoformat()
+
+
+class ListingSpider(SourceSpider):
+    """Known native ids, and one way to record a page that cannot be trusted."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.extra: dict = {}
+        self.known: set[str] = set()
+        self.stored: dict[str, tuple] = {}  # native_id -> (status, status_raw, flags) as stored
+
+    def load_state(self) -> None:
+        self.extra = source_extra(self.crawler, self.source)
+        self.stored = {
+            nid: (status, status_raw, json.loads(flags) if flags else [])
+            for nid, status, status_raw, flags in self.run.db.conn.execute(
+                "SELECT native_id, status, status_raw, flags FROM filings WHERE source = ?",
+                [self.source],
+            )
+        }
+        self.known = set(self.stored)
+        if not self.max_pages:
+            self.max_pages = int(self.extra.get("max_pages") or 0)
+
+    @property
+    def incremental(self) -> bool:
+        return self.mode == "incremental"
+
+    def page_error(self, exc: PageError, response) -> None:
+        self.run.problem(exc.kind, response.url, str(exc), body=response.body)
+
+    def on_error(self, failure):
+        self.network_failure(failure)

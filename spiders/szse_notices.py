@@ -1,0 +1,125 @@
+"""SZSE listing notices: `annList` (company IPO announcements) and the exchange's notice list.
+
+* annList: POST JSON `{seDate, searchKey, channelCode: ["listedNotice_disc"], pageSize, pageNum}`
+  for each `search_keys` entry (the IPO category id is unknown, so titles are filtered too);
+  pages up to ceil(announceCount / pageSize), incremental runs stop at a page with nothing new.
+* notice list: `/disclosure/notice/company/index.html`; each stock-listing notice not seen
+  before is opened for its listing date, code and short name.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import scrapy
+
+from scraper import stages
+from scraper.items import Filing, PageBatch
+from scraper.names import legal_name_in
+from scraper.parsers import szse_notices as parser
+from scraper.parsers.common import PageError, ZeroRows
+from spiders.listing_common import ListingSpider, date_range
+
+ANN_PATH = "/api/disc/announcement/annList"
+NOTICE_LIST_PATH = "/disclosure/notice/company/index.html"
+
+
+class SzseNoticesSpider(ListingSpider):
+    name = "szse_notices"
+    source = "szse_notices"
+
+    async def start(self):
+        self.load_state()
+        self.page_size = int(self.extra.get("page_size") or 50)
+        since = self.extra.get("backfill_since") if self.mode == "backfill" else ""
+        self.since, self.until = date_range(int(self.extra.get("lookback_days") or 30), since or "")
+        keys = [k.strip() for k in str(self.extra.get("search_keys") or "").split(",")]
+        for key in [k for k in keys if k] or [""]:
+            yield self.ann_request(key, 1)
+        if self.extra.get("notice_list", True):
+            yield scrapy.Request(self.url(NOTICE_LIST_PATH), callback=self.parse_notice_list,
+                                 errback=self.on_error, dont_filter=True,
+                                 headers={"Referer": self.active_base + "/"})  # fmt: skip
+
+    # -- annList
+
+    def ann_request(self, key: str, page: int) -> scrapy.Request:
+        body = {"seDate": [self.since, self.until], "searchKey": [key] if key else [],
+                "channelCode": ["listedNotice_disc"], "bigCategoryId": [], "bigIndustryCode": [],
+                "plateCode": [], "pageSize": self.page_size, "pageNum": page}  # fmt: skip
+        path = f"{ANN_PATH}?random={random.random():.16f}"
+        headers = {
+            "Content-Type": "application/json", "X-Request-Type": "ajax",
+            "X-Requested-With": "XMLHttpRequest", "Origin": self.active_base,
+            "Referer": self.active_base + "/disclosure/listed/notice/index.html",
+        }  # fmt: skip
+        return scrapy.Request(self.url(path), method="POST", body=json.dumps(body, ensure_ascii=False),
+                              headers=headers, callback=self.parse_ann, errback=self.on_error,
+                              meta={"key": key, "page": page, **self.fallback_meta(path)},
+                              dont_filter=True)  # fmt: skip
+
+    def parse_ann(self, response):
+        self.note_response(response)
+        key, n = response.meta["key"], response.meta["page"]
+        if self.http_failure(response):
+            return
+        try:
+            page = parser.parse_ann_list(response.body, response.url)
+        except ZeroRows as exc:
+            if n == 1:
+                self.page_error(exc, response)
+            return
+        except PageError as exc:
+            self.page_error(exc, response)
+            return
+        new = [f for f in page.filings if f.native_id not in self.known]
+        self.known.update(f.native_id for f in page.filings)
+        yield PageBatch(source=self.source, url=response.url, page=n, filings=page.filings)
+        if (self.max_pages and n >= self.max_pages) or (self.incremental and not new):
+            return
+        pages = -(-page.count // self.page_size) if page.count else None
+        if pages is not None and n < pages and page.raw_count:
+            yield self.ann_request(key, n + 1)
+
+    # -- the exchange's notice list
+
+    def parse_notice_list(self, response):
+        if self.http_failure(response):
+            return
+        try:
+            links = parser.parse_notice_list(response.body, response.url)
+        except PageError as exc:
+            self.page_error(exc, response)
+            return
+        known = [link for link in links if link.native_id in self.known]
+        if known:
+            yield PageBatch(source=self.source, url=response.url, page=1,
+                            filings=[self.seen_again(link) for link in known])  # fmt: skip
+        for link in links:
+            if link.native_id in self.known:
+                continue
+            self.known.add(link.native_id)
+            yield scrapy.Request(link.url, callback=self.parse_notice, errback=self.on_error,
+                                 meta={"link": link}, headers={"Referer": response.url})  # fmt: skip
+
+    def parse_notice(self, response):
+        link = response.meta["link"]
+        if self.http_failure(response):
+            return
+        try:
+            notice = parser.parse_notice(response.body, response.url, link.title)
+        except PageError as exc:
+            self.page_error(exc, response)
+            return
+        filing = parser.notice_filing(link, notice)
+        for flag in filing.flags:
+            self.run.problem(flag, response.url, f"{flag}: {filing.title}")
+        yield PageBatch(source=self.source, url=response.url, page=None, filings=[filing])
+
+    def seen_again(self, link) -> Filing:
+        status, status_raw, flags = self.stored.get(link.native_id, (stages.LISTED, None, []))
+        return Filing(source=self.source, native_id=link.native_id,
+                      company=legal_name_in(link.title) or link.title, kind="listing_notice",
+                      title=link.title, status=status, status_raw=status_raw, flags=list(flags),
+                      disclosed_date=link.date, url=link.url)  # fmt: skip

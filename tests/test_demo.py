@@ -1,0 +1,41 @@
+"""`filingwatch demo`: the README's main job, end to end in a fresh process, under a minute."""
+
+import sqlite3
+import time
+from email import message_from_bytes, policy
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_end_to_end(tmp_path, cli):
+    workdir = tmp_path / "demo"
+    started = time.monotonic()
+    proc = cli("demo", "--workdir", str(workdir), timeout=120)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert elapsed < 60
+    out = proc.stdout
+    # the console channel printed the alert; the summary says where things are
+    assert "超聚变数字技术股份有限公司 (xFusion) — 辅导备案" in out and "券商：中信证券" in out
+    assert str(workdir / "filingwatch.db") in out and str(workdir / "mail") in out
+    assert "filingwatch query --config" in out
+
+    (mail,) = sorted((workdir / "mail").glob("*.eml"))
+    msg = message_from_bytes(mail.read_bytes(), policy=policy.default)
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "超聚变" in str(msg["subject"]) and "中信证券" in body and "河南证监局" in body
+    assert "Broker: 中信证券" in body  # the mail channel is bilingual
+
+    db = sqlite3.connect(workdir / "filingwatch.db")
+    rows = db.execute("SELECT channel, status FROM outbox WHERE kind = 'event' ORDER BY channel").fetchall()
+    assert rows == [("console", "sent"), ("mail", "sent")]
+    baseline = db.execute("SELECT count(*) FROM events WHERE baseline = 1 AND source = 'csrcfd'").fetchone()[0]
+    assert baseline > 0  # the first crawl was history and alerted nothing
+    sectors = db.execute("SELECT sectors FROM companies WHERE name = '超聚变数字技术股份有限公司'").fetchone()[0]
+    assert sectors == '["ai_server"]'
+    assert (workdir / "logs" / "daemon.log").read_text().count("event=crawl_done") >= 2
+
+    again = cli("demo", "--workdir", str(workdir), timeout=120)  # re-runnable: starts fresh
+    assert again.returncode == 0 and len(list((workdir / "mail").glob("*.eml"))) == 1
