@@ -261,17 +261,9 @@ def _app_company_status(db, company_ids: set[int], ctx: WriteContext) -> None:
         upserts += [
             (cid, "hkex_app", st, raw, date, ctx.now) for cid, (st, date, raw) in best.items()
         ]
-    _upsert_company_status(db, upserts)
+    storage.upsert_company_status(db, upserts)
 
 
-def _upsert_company_status(db, upserts: list[tuple]) -> None:
-    db.conn.executemany(
-        "INSERT INTO company_status (company_id, source, status, status_raw, status_date, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (company_id, source) DO UPDATE SET"
-        " status = excluded.status, status_raw = excluded.status_raw,"
-        " status_date = excluded.status_date, updated_at = excluded.updated_at",
-        upserts,
-    )
 
 
 def _save_files(db, files: list[dict], ctx: WriteContext) -> None:

@@ -233,18 +233,23 @@ def _stage_changes(
         events.append(
             event_from_filing(ctx, f, cid, None, "stage", f.company_stage, old, key, date)
         )
-    db.conn.executemany(
-        "INSERT INTO company_status (company_id, source, status, status_raw, status_date, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (company_id, source) DO UPDATE SET"
-        " status = excluded.status, status_raw = excluded.status_raw,"
-        " status_date = excluded.status_date, updated_at = excluded.updated_at",
-        upserts,
-    )
+    upsert_company_status(db, upserts)
     db.conn.executemany(
         "UPDATE companies SET stage = ?, stage_source = ?, stage_date = ?, updated_at = ? WHERE id = ?",
         [(e["stage"], e["source"], e["event_date"], ctx.now, e["company_id"]) for e in events],
     )
     return events
+
+
+def upsert_company_status(db, rows: list[tuple]) -> None:
+    """rows: (company_id, source, status, status_raw, status_date, updated_at)."""
+    db.conn.executemany(
+        "INSERT INTO company_status (company_id, source, status, status_raw, status_date, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (company_id, source) DO UPDATE SET"
+        " status = excluded.status, status_raw = excluded.status_raw,"
+        " status_date = excluded.status_date, updated_at = excluded.updated_at",
+        rows,
+    )
 
 
 def event_from_filing(

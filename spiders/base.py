@@ -6,8 +6,22 @@ from urllib.parse import urlsplit
 
 import scrapy
 
+from scraper import config as config_mod
 from scraper.health import RunRecorder
 from scraper.parsers.common import looks_like_challenge
+from scraper.sources import SOURCES
+
+
+def source_extra(settings, slug: str) -> dict:
+    """The `[sources.<slug>]` extra keys of the run's config; the registry's defaults without one."""
+    defaults = {k: d for k, (_t, d, _h) in SOURCES[slug].extra_keys.items()}
+    path = settings.get("FILINGWATCH_CONFIG") if settings is not None else None
+    if not path:
+        return defaults
+    try:
+        return {**defaults, **config_mod.load(path).source(slug).extra}
+    except config_mod.ConfigError:
+        return defaults
 
 
 class SourceSpider(scrapy.Spider):

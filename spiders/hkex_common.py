@@ -8,18 +8,8 @@ TLS-impersonating handler can be dropped in if HKEX starts rejecting Scrapy's TL
 
 from __future__ import annotations
 
-from scraper import config as config_mod
 from scraper.parsers.common import PageError
-from scraper.sources import SOURCES
-from spiders.base import SourceSpider
-
-
-def source_extra(settings, slug: str) -> dict:
-    """The `[sources.<slug>]` extra keys of the run's config (defaults without a config file)."""
-    path = settings.get("FILINGWATCH_CONFIG") if settings is not None else None
-    if path:
-        return dict(config_mod.load(path).source(slug).extra)
-    return {k: d for k, (_t, d, _h) in SOURCES[slug].extra_keys.items()}
+from spiders.base import SourceSpider, source_extra
 
 
 def csv_list(value) -> list[str]:

@@ -35,7 +35,8 @@ from scraper.parsers.hkex_listings import (
     row_claims,
 )
 from scraper.timeutil import HONG_KONG
-from spiders.hkex_common import HkexSpider, csv_list, source_extra
+from spiders.base import source_extra
+from spiders.hkex_common import HkexSpider, csv_list
 
 NEW_LISTING_PATHS = {"sehk": "/New-Listings/New-Listing-Information/Main-Board",
                      "gem": "/New-Listings/New-Listing-Information/GEM"}  # fmt: skip

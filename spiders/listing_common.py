@@ -1,7 +1,5 @@
 """What the listing-notice, approval and cninfo spiders share (no spider here).
 
-* `source_extra`: the `[sources.<slug>]` extra keys of the run's config (crawl.run_crawl passes
-  only base URLs and the mode to spiders).
 * `ListingSpider`: the known ids (and their stored status) and the page/parse-error plumbing of list-then-detail sites.
 """
 
@@ -10,22 +8,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from scraper import config as config_mod
 from scraper.parsers.common import PageError
-from scraper.sources import SOURCES
 from scraper.timeutil import today_shanghai
-from spiders.base import SourceSpider
-
-
-def source_extra(crawler, slug: str) -> dict:
-    defaults = {k: d for k, (_t, d, _h) in SOURCES[slug].extra_keys.items()}
-    path = crawler.settings.get("FILINGWATCH_CONFIG")
-    if not path:
-        return defaults
-    try:
-        return {**defaults, **config_mod.load(path).source(slug).extra}
-    except config_mod.ConfigError:
-        return defaults
+from spiders.base import SourceSpider, source_extra
 
 
 def date_range(lookback_days: int, since: str = "") -> tuple[str, str]:
@@ -45,7 +30,7 @@ class ListingSpider(SourceSpider):
         self.stored: dict[str, tuple] = {}  # native_id -> (status, status_raw, flags) as stored
 
     def load_state(self) -> None:
-        self.extra = source_extra(self.crawler, self.source)
+        self.extra = source_extra(self.crawler.settings, self.source)
         self.stored = {
             nid: (status, status_raw, json.loads(flags) if flags else [])
             for nid, status, status_raw, flags in self.run.db.conn.execute(

@@ -21,22 +21,11 @@ from urllib.parse import urlencode
 
 import scrapy
 
-from scraper import config as config_mod
 from scraper.items import Project, ProjectBatch
 from scraper.parsers import sse
 from scraper.parsers.common import PageError, ZeroRows
 from scraper.projects import ListPage, ProjectState
-from scraper.sources import SOURCES
-from spiders.base import SourceSpider
-
-
-def source_extra(crawler, slug: str) -> dict:
-    """The `[sources.<slug>]` extra keys of the run's config (defaults without a config file)."""
-    path = crawler.settings.get("FILINGWATCH_CONFIG")
-    try:
-        return dict(config_mod.load(path).source(slug).extra)
-    except config_mod.ConfigError:
-        return {k: d for k, (_t, d, _h) in SOURCES[slug].extra_keys.items()}
+from spiders.base import SourceSpider, source_extra
 
 
 class ExchangeSpider(SourceSpider):
@@ -59,7 +48,7 @@ class ExchangeSpider(SourceSpider):
         self.warned: set[tuple[str, str, str]] = set()
 
     async def start(self):
-        self.extra = source_extra(self.crawler, self.source)
+        self.extra = source_extra(self.crawler.settings, self.source)
         self.state = ProjectState.load(self.run.db, self.source)
         for request in self.first_requests():
             yield request

@@ -20,6 +20,9 @@ from typing import Any
 from scraper import stages as st
 from scraper.items import Filing, Project, StageStep
 from scraper.parsers.common import BadPayload, ChallengePage, ZeroRows, decode_html, load_json
+from scraper.parsers.common import clean_text as _clean
+from scraper.parsers.common import code_text as _code
+from scraper.parsers.common import to_int as _int
 from scraper.projects import ListPage, finish_timeline, with_current
 from scraper.timeutil import epoch_ms_to_date, epoch_ms_to_local, parse_date
 
@@ -339,21 +342,4 @@ def parse_detail(
     return project, docs
 
 
-def _code(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value).strip()
-    return text[:-2] if text.endswith(".0") else text
 
-
-def _clean(value: Any) -> str:
-    if value is None:
-        return ""
-    return re.sub(r"\s+", " ", str(value)).strip()
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _META_CHARSET_RE = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE
@@ -156,3 +157,42 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
                 raise ChallengePage(f"challenge/verification page (marker {marker!r})", url) from None
             raise BadPayload(f"HTML page where JSON was expected: {text[:120]!r}", url) from None
         raise BadPayload(f"not valid JSON ({exc}); {len(text)} chars", url) from None
+
+
+# ---- plain values out of JSON payloads (numbers arrive as 1, "1", 1.0 or " 1 ")
+
+
+def clean_text(value: Any) -> str:
+    """Whitespace folded to single spaces; None -> ''."""
+    if value is None:
+        return ""
+    return " ".join(str(value).split())
+
+
+def code_text(value: Any) -> str:
+    """A status or board code as text: 5.0 -> '5', ' P07 ' -> 'P07'."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") else text
+
+
+def to_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def to_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        text = str(value).strip()
+        return float(text) if text else None
+    except (TypeError, ValueError):
+        return None

@@ -29,6 +29,7 @@ from scraper.parsers.common import (
     load_json,
     looks_like_challenge,
 )
+from scraper.parsers.common import to_int as _int
 from scraper.timeutil import epoch_ms_to_date, parse_date
 
 SOURCE = "csrc_approvals"
@@ -186,12 +187,6 @@ def parse_search_list(body: bytes | str, url: str, *, base_url: str = "") -> Pag
         page.filings.append(to_filing(item, url, base_url))
     return page
 
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def item_url(item: dict, base_url: str) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from scraper.items import Filing
 from scraper.parsers import csrcfd
 from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import to_int as _int
 from scraper.timeutil import parse_date
 
 SOURCE = "eastmoney_tutoring"
@@ -46,12 +47,6 @@ def parse_page(body: bytes | str, url: str) -> Page:
     return Page([to_filing(r, url) for r in rows], _int(result.get("pages")),
                 _int(result.get("count")))  # fmt: skip
 
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _report_type(column: str, title: str) -> str | None:

@@ -18,6 +18,10 @@ from typing import Any
 from scraper import stages as st
 from scraper.items import Filing, Project, StageStep
 from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import clean_text as _clean
+from scraper.parsers.common import code_text as _code
+from scraper.parsers.common import to_float as _float
+from scraper.parsers.common import to_int as _int
 from scraper.projects import ListPage, finish_timeline, termination_detail, with_current
 from scraper.timeutil import parse_date
 
@@ -72,14 +76,6 @@ FILE_VERSIONS = {1: "申报稿", 2: "上会稿", 3: "注册稿", 4: "结果"}
 
 _NAME_SUFFIX_RE = re.compile(r"(首次公开发行|公开发行|向不特定).*$")
 
-
-def _code(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value).strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text
 
 
 def status_code(curr: Any, commiti: Any = "", registe: Any = "", suspend: Any = "") -> str:
@@ -299,26 +295,8 @@ def _strip_suffix(name: str) -> str:
     return cut or name
 
 
-def _clean(value: Any) -> str:
-    if value is None:
-        return ""
-    return re.sub(r"\s+", " ", str(value)).strip()
-
 
 def _first(values: list[str] | None) -> str | None:
     return values[0] if values else None
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        text = str(value).strip()
-        return float(text) if text else None
-    except (TypeError, ValueError):
-        return None

@@ -17,6 +17,10 @@ from typing import Any
 from scraper import stages as st
 from scraper.items import Filing, Project, StageStep
 from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import clean_text as _clean
+from scraper.parsers.common import code_text as _code
+from scraper.parsers.common import to_float as _float
+from scraper.parsers.common import to_int as _int
 from scraper.projects import (
     ListPage,
     resume_steps,
@@ -367,29 +371,5 @@ def _stem(row: dict) -> str:
     return re.sub(r"\.(pdf|docx?|xlsx?|zip|rar)$", "", name, flags=re.IGNORECASE).strip()
 
 
-def _code(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value).strip()
-    return text[:-2] if text.endswith(".0") else text
 
 
-def _clean(value: Any) -> str:
-    if value is None:
-        return ""
-    return re.sub(r"\s+", " ", str(value)).strip()
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        text = str(value).strip()
-        return float(text) if text else None
-    except (TypeError, ValueError):
-        return None
