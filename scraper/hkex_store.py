@@ -397,7 +397,7 @@ def write_listing_batch(db, batch: HkexBatch, ctx: WriteContext) -> WriteResult:
                 have = best.get(cid)
                 if have is None or LISTING_RANK[row["stage"]] > LISTING_RANK[have[0]]:
                     best[cid] = (row["stage"], row["stage_date"])
-        _upsert_company_status(
+        storage.upsert_company_status(
             db, [(cid, batch.source, st, st, d, ctx.now) for cid, (st, d) in best.items()]
         )
         storage.insert_events(db, events, ctx)
