@@ -1,8 +1,7 @@
 """Config sections of the alert layer and the daemon: [[watch]], [[channels]], [sectors.*], [alerts], [daemon].
 
-scraper.config imports this module (SECTION_MODULES), so every process that loads a config,
-crawl subprocesses included, also registers the outbox hook (alerts.outbox) that turns events
-into alerts in the same transaction. Cross-section checks (a rule naming an unknown channel or
+scraper.config imports this module (SECTION_MODULES). The outbox hook that turns events into
+alerts in the same transaction is one of storage.DEFAULT_EVENT_HOOKS. Cross-section checks (a rule naming an unknown channel or
 sector) re-read the file's TOML, since each section parser only sees its own table.
 Channel URLs are checked with apprise by `check_channels` when the daemon, the demo or
 `alerts test` starts, not on every config load, so `filingwatch query` stays fast and does
@@ -359,4 +358,3 @@ def check_channels(cfg: Config, names: list[str] | None = None) -> None:
                               "see https://github.com/caronc/apprise/wiki", channel.line)  # fmt: skip
 
 
-from alerts import outbox  # noqa: E402,F401  registers the EVENT_HOOK in every process that loads a config

@@ -156,6 +156,3 @@ def rows_sql(where: str = "", order: str = "id DESC") -> str:
         f" FROM outbox o {'WHERE ' + where if where else ''} ORDER BY {order} LIMIT ?"
     )
 
-
-if on_events not in storage.EVENT_HOOKS:
-    storage.EVENT_HOOKS.append(on_events)

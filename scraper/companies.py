@@ -470,7 +470,6 @@ def observe(items: Iterable) -> list[Observed]:
 
 def ensure_companies(db, items: Iterable, now: str) -> dict[str, int]:
     """name_key(name) -> company id for every observed name, creating or attaching as needed."""
-    _timeline.register()  # stage moves across sources are recorded with every stage event
     observed = observe(items)
     if not observed:
         return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -106,6 +107,22 @@ class WriteResult:
 # Called inside the transaction that records events: hook(db, events, ctx). The alert layer
 # registers its outbox writer here, so an event and its alerts commit together or not at all.
 EVENT_HOOKS: list[Callable[[sqlite_utils.Database, list[dict], WriteContext], None]] = []
+# The project's own hooks, in order: the timeline records cross-source stage moves first, so the
+# alert layer sees them. Imported on first use: reading the config or the CLI stays light.
+DEFAULT_EVENT_HOOKS = ("scraper.timeline:stage_hook", "alerts.outbox:on_events")
+_defaults_installed = False
+
+
+def event_hooks() -> list[Callable]:
+    global _defaults_installed
+    if not _defaults_installed:
+        _defaults_installed = True
+        for position, path in enumerate(DEFAULT_EVENT_HOOKS):
+            module, _, name = path.partition(":")
+            hook = getattr(importlib.import_module(module), name)
+            if hook not in EVENT_HOOKS:
+                EVENT_HOOKS.insert(position, hook)
+    return EVENT_HOOKS
 
 _FILING_COLUMNS = (
     "id",
@@ -296,7 +313,7 @@ def insert_events(db, events: list[dict], ctx: WriteContext) -> None:
         f"INSERT INTO events ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
         [[e[c] for c in cols] for e in fresh],
     )
-    for hook in EVENT_HOOKS:
+    for hook in event_hooks():
         hook(db, fresh, ctx)
 
 

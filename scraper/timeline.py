@@ -4,7 +4,7 @@
   with the stage it marks, plus stage events that no document of the same source, stage and
   date already shows. Columns: company_id, company, date, stage, source, kind, title, url,
   stock_code, board, filing_id, event_id.
-* `stage_hook` (an EVENT_HOOK, registered by scraper.companies): after a batch records stage
+* `stage_hook` (the first of storage.DEFAULT_EVENT_HOOKS): after a batch records stage
   events, each company's overall stage is recomputed from what every source last stated
   (company_status: the latest date wins, the later stage on a tie). When it moves to a stage stated
   by a different source than before (tutoring_done from csrcfd -> accepted from sse, registered
@@ -159,10 +159,3 @@ def timeline(conn: sqlite3.Connection, company_id: int) -> list[Entry]:
     entries.sort(key=lambda e: (e.date or "9999", stage_rank(e.stage), e.source, e.title or ""))
     return entries
 
-
-def register() -> None:
-    """Put stage_hook first in storage.EVENT_HOOKS (once), so alert hooks see the right stage."""
-    from scraper import storage
-
-    if stage_hook not in storage.EVENT_HOOKS:
-        storage.EVENT_HOOKS.insert(0, stage_hook)
