@@ -48,9 +48,6 @@ def main() -> None:
     opts = ap.parse_args()
     figures = {}
     with tempfile.TemporaryDirectory() as tmp, ReplayServer(port=0) as replay:
-        # The replay writes headers and body separately; with Nagle on, every keep-alive answer
-        # waits ~40 ms for a delayed ACK, which would measure the replay, not the crawler.
-        replay.httpd.RequestHandlerClass.disable_nagle_algorithm = True
         db = Path(tmp) / "bench.db"
         cfg = Path(tmp) / "config.toml"
         lines = [f'[database]\npath = "{db}"', "[crawl]\ndownload_delay = 0\ntimeout = 30"]
