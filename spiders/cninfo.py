@@ -11,7 +11,6 @@ import scrapy
 
 from scraper.items import PageBatch
 from scraper.parsers import cninfo
-from scraper.parsers.common import PageError, ZeroRows
 from spiders.listing_common import ListingSpider, date_range
 
 QUERY_PATH = "/new/hisAnnouncement/query"
@@ -59,18 +58,9 @@ class CninfoSpider(ListingSpider):
     def parse(self, response):
         self.note_response(response)
         column, n = response.meta["column"], response.meta["page"]
-        if self.http_failure(response):
-            return
-        try:
-            page = cninfo.parse_query(response.body, response.url, pdf_base_url=self.pdf_base,
-                                      page_url=response.url)  # fmt: skip
-        except ZeroRows as exc:
-            if n > 1:
-                return  # past the last page (a total that moved while paging)
-            self.page_error(exc, response)
-            return
-        except PageError as exc:
-            self.page_error(exc, response)
+        page = self.parse_or_record(response, lambda: cninfo.parse_query(
+            response.body, response.url, pdf_base_url=self.pdf_base, page_url=response.url))  # fmt: skip
+        if page is None:
             return
         new = [f for f in page.filings if f.native_id not in self.known]
         self.known.update(f.native_id for f in page.filings)

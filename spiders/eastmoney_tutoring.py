@@ -15,7 +15,6 @@ import scrapy
 from scraper import companies
 from scraper.items import PageBatch
 from scraper.parsers import eastmoney as parser
-from scraper.parsers.common import PageError, ZeroRows
 from spiders.listing_common import ListingSpider
 
 PATH = "/api/data/v1/get"
@@ -46,16 +45,8 @@ class EastmoneyTutoringSpider(ListingSpider):
     def parse(self, response):
         self.note_response(response)
         n = response.meta["page"]
-        if self.http_failure(response):
-            return
-        try:
-            page = parser.parse_page(response.body, response.url)
-        except ZeroRows as exc:
-            if n == 1:
-                self.page_error(exc, response)
-            return
-        except PageError as exc:
-            self.page_error(exc, response)
+        page = self.parse_or_record(response, lambda: parser.parse_page(response.body, response.url))
+        if page is None:
             return
         self.check_against_csrcfd(page.filings, response.url)
         new = [f for f in page.filings if f.native_id not in self.known]

@@ -6,11 +6,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
-from scraper.parsers.common import PageError
+from scraper.parsers.common import PageError, ZeroRows
 from scraper.timeutil import today_shanghai
 from spiders.base import SourceSpider, source_extra
+
+T = TypeVar("T")
 
 
 def date_range(lookback_days: int, since: str = "") -> tuple[str, str]:
@@ -48,6 +52,21 @@ class ListingSpider(SourceSpider):
 
     def page_error(self, exc: PageError, response) -> None:
         self.run.problem(exc.kind, response.url, str(exc), body=response.body)
+
+    def parse_or_record(self, response, parse: Callable[[], T]) -> T | None:
+        """Run a list-page parser. An HTTP failure or a broken page is recorded and gives None;
+        zero rows is an error on page 1 and, later, just the end of the list."""
+        if self.http_failure(response):
+            return None
+        try:
+            return parse()
+        except ZeroRows as exc:
+            if response.meta.get("page", 1) == 1:
+                self.page_error(exc, response)
+            return None
+        except PageError as exc:
+            self.page_error(exc, response)
+            return None
 
     def on_error(self, failure):
         self.network_failure(failure)

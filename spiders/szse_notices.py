@@ -18,7 +18,7 @@ from scraper import stages
 from scraper.items import Filing, PageBatch
 from scraper.names import legal_name_in
 from scraper.parsers import szse_notices as parser
-from scraper.parsers.common import PageError, ZeroRows
+from scraper.parsers.common import PageError
 from spiders.listing_common import ListingSpider, date_range
 
 ANN_PATH = "/api/disc/announcement/annList"
@@ -62,16 +62,8 @@ class SzseNoticesSpider(ListingSpider):
     def parse_ann(self, response):
         self.note_response(response)
         key, n = response.meta["key"], response.meta["page"]
-        if self.http_failure(response):
-            return
-        try:
-            page = parser.parse_ann_list(response.body, response.url)
-        except ZeroRows as exc:
-            if n == 1:
-                self.page_error(exc, response)
-            return
-        except PageError as exc:
-            self.page_error(exc, response)
+        page = self.parse_or_record(response, lambda: parser.parse_ann_list(response.body, response.url))
+        if page is None:
             return
         new = [f for f in page.filings if f.native_id not in self.known]
         self.known.update(f.native_id for f in page.filings)
