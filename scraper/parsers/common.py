@@ -196,3 +196,14 @@ def to_float(value: Any) -> float | None:
         return float(text) if text else None
     except (TypeError, ValueError):
         return None
+
+
+def html_document(body: bytes | str, url: str):
+    """Decode, refuse a challenge/verification page, and parse: the start of every HTML parser."""
+    import lxml.html
+
+    text = decode_html(body)
+    marker = looks_like_challenge(text)
+    if marker:
+        raise ChallengePage(f"challenge page (marker {marker!r})", url)
+    return lxml.html.fromstring(text)

@@ -16,17 +16,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import lxml.html
-
 from scraper import stages
 from scraper.items import Filing
 from scraper.names import legal_name_in
 from scraper.parsers.common import (
-    ChallengePage,
     TableMissing,
     ZeroRows,
     decode_html,
-    looks_like_challenge,
+    html_document,
 )
 from scraper.timeutil import parse_date
 
@@ -59,11 +56,8 @@ class ListPage:
 
 def parse_list(body: bytes | str, url: str) -> ListPage:
     """The channel list page -> links to listing notices (other notices on the page are skipped)."""
-    text = decode_html(body)
-    marker = looks_like_challenge(text)
-    if marker:
-        raise ChallengePage(f"challenge page (marker {marker!r})", url)
-    doc = lxml.html.fromstring(text)
+    text = decode_html(body)  # the pager is read from the text too
+    doc = html_document(text, url)
     anchors = doc.xpath("//a[@href]")
     if not anchors:
         raise TableMissing("SSE notice list has no links", url)
@@ -114,11 +108,7 @@ class Notice:
 
 
 def parse_notice(body: bytes | str, url: str) -> Notice:
-    text = decode_html(body)
-    marker = looks_like_challenge(text)
-    if marker:
-        raise ChallengePage(f"challenge page (marker {marker!r})", url)
-    doc = lxml.html.fromstring(text)
+    doc = html_document(body, url)
     title = ""
     for xp in ("//h2", "//h1", "//*[contains(@class,'article-title')]", "//title"):
         nodes = doc.xpath(xp)

@@ -19,20 +19,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import lxml.html
-
 from scraper import stages
 from scraper.items import Filing
 from scraper.names import issuer_name_in, legal_name_in
 from scraper.parsers import cninfo
 from scraper.parsers.common import (
     BadPayload,
-    ChallengePage,
     TableMissing,
     ZeroRows,
-    decode_html,
+    html_document,
     load_json,
-    looks_like_challenge,
 )
 from scraper.timeutil import parse_date
 
@@ -135,11 +131,7 @@ def is_listing_notice(title: str) -> bool:
 
 def parse_notice_list(body: bytes | str, url: str) -> list[NoticeLink]:
     """List items -> links to stock-listing notices (bond notices and the rest skipped)."""
-    text = decode_html(body)
-    marker = looks_like_challenge(text)
-    if marker:
-        raise ChallengePage(f"challenge page (marker {marker!r})", url)
-    doc = lxml.html.fromstring(text)
+    doc = html_document(body, url)
     items = doc.xpath("//*[contains(@class,'newslist')]//li") or doc.xpath("//li[.//script]")
     if not items:
         raise TableMissing("SZSE notice list: no .newslist li items", url)
@@ -178,11 +170,7 @@ class Notice:
 
 
 def parse_notice(body: bytes | str, url: str, list_title: str = "") -> Notice:
-    text = decode_html(body)
-    marker = looks_like_challenge(text)
-    if marker:
-        raise ChallengePage(f"challenge page (marker {marker!r})", url)
-    doc = lxml.html.fromstring(text)
+    doc = html_document(body, url)
     nodes = doc.xpath("//*[@id='desContent']")
     if not nodes:
         raise TableMissing("SZSE notice page has no #desContent", url)
