@@ -121,15 +121,15 @@ def alerts_deliver(timeout, config_path, db_path):
     """Deliver due alerts now and exit (for use without the daemon, e.g. from cron)."""
     from alerts.config import check_channels, settings
     from alerts.delivery import Deliverer
-    from scraper import storage
     from scraper.config import ConfigError
+    from scraper.db import connection as dbconn
 
     cfg = load_config(config_path, db_path)
     try:
         check_channels(cfg)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    deliverer = Deliverer(storage.open_db(cfg.db_path), settings(cfg))
+    deliverer = Deliverer(dbconn.open_db(cfg.db_path), settings(cfg))
     report = deliverer.drain(timeout=timeout)
     deliverer.close()
     click.echo(f"sent={report.sent} messages={report.messages} failed={report.failed} "

@@ -1,7 +1,7 @@
 """Config sections of the alert layer and the daemon: [[watch]], [[channels]], [sectors.*], [alerts], [daemon].
 
 scraper.config imports this module (SECTION_MODULES). The outbox hook that turns events into
-alerts in the same transaction is one of storage.DEFAULT_EVENT_HOOKS. Cross-section checks (a rule naming an unknown channel or
+alerts in the same transaction is alerts.outbox.OutboxSink, the sink scraper/ingest.py is given. Cross-section checks (a rule naming an unknown channel or
 sector) re-read the file's TOML, since each section parser only sees its own table.
 Channel URLs are checked with apprise by `check_channels` when the daemon, the demo or
 `alerts test` starts, not on every config load, so `filingwatch query` stays fast and does

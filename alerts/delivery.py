@@ -28,8 +28,8 @@ from apprise.decorators import notify
 
 from alerts import render
 from alerts.config import AlertSettings, Channel
-from scraper import storage
-from scraper.timeutil import now_iso
+from scraper.core.timeutil import now_iso
+from scraper.db import connection as dbconn
 
 log = logging.getLogger("filingwatch.delivery")
 
@@ -137,7 +137,7 @@ class Deliverer:
         """Claim every due row (and expired claims), grouped into messages of at most the cap."""
         now = time.time() if now is None else now
         lease = self.settings.options.lease
-        with storage.transaction(self.db):
+        with dbconn.transaction(self.db):
             due = self.db.conn.execute(
                 "SELECT id, kind, rule, channel, digest_key, payload, attempts FROM outbox"
                 " WHERE (status = 'pending' AND due_at <= ?) OR (status = 'sending' AND claim_until < ?)"
@@ -222,7 +222,7 @@ class Deliverer:
     def mark(self, m: Message, ok: bool, error: str | None, seconds: float) -> None:
         now = now_iso()
         marks = ", ".join("?" for _ in m.ids)
-        with storage.transaction(self.db):
+        with dbconn.transaction(self.db):
             if ok:
                 self.db.conn.execute(
                     "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, claim_until = NULL,"
@@ -255,7 +255,7 @@ class Deliverer:
         Only the daemon calls this, holding the lock that proves the previous daemon is gone.
         A row it had already sent but not marked goes out again: the documented window.
         """
-        with storage.transaction(self.db):
+        with dbconn.transaction(self.db):
             cur = self.db.conn.execute(
                 "UPDATE outbox SET status = 'pending', claim_until = NULL, due_at = min(due_at, ?)"
                 " WHERE status = 'sending' AND claimed_by LIKE ? AND claimed_by != ?",

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from alerts.receivers import MailSink
+from scraper.core.timeutil import today_shanghai
 from scraper.sources import SOURCES
-from scraper.timeutil import today_shanghai
 
 XFUSION = {
     "company": "超聚变数字技术股份有限公司",

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 from alerts.config import AlertSettings
 from alerts.outbox import enqueue_health
-from scraper import storage
 from scraper.config import Config
-from scraper.timeutil import SHANGHAI, now_iso
+from scraper.core.timeutil import SHANGHAI, now_iso
+from scraper.db import connection as dbconn
+from scraper.db import runs
 
 log = logging.getLogger("filingwatch.health")
 
@@ -48,12 +49,12 @@ def current_problem(db, cfg: Config, source: str, failure: str | None = None,
         return Problem("unhealthy", last["last_error"] or "unhealthy run", last["last_error_url"], last["id"]), last
     hours = cfg.source(source).unhealthy_after_hours
     if hours and hours > 0:
-        ref = storage.crawl_state(db, source)["last_ok_at"]
+        ref = runs.crawl_state(db, source)["last_ok_at"]
         if ref is None:
             first = db.conn.execute("SELECT min(started_at) FROM source_runs WHERE source = ?", [source]).fetchone()
             ref = first[0] if first else None
         if ref and _now(now) - datetime.fromisoformat(ref) > timedelta(hours=hours):
-            ok = storage.crawl_state(db, source)["last_ok_at"]
+            ok = runs.crawl_state(db, source)["last_ok_at"]
             reason = f"no successful run since {ok}" if ok else f"no successful run since the first one at {ref}"
             return Problem("stale", f"{reason} (threshold {hours:g} h)", None, last["id"] if last else None), last
     return None, last
@@ -64,7 +65,7 @@ def check_source(db, cfg: Config, settings: AlertSettings, source: str, *, failu
     """Open or resolve the source's incident; returns 'opened', 'resolved' or None."""
     problem, last = current_problem(db, cfg, source, failure, now)
     ops = settings.options.ops_channels
-    with storage.transaction(db):
+    with dbconn.transaction(db):
         row = db.conn.execute(
             "SELECT id, opened_at, last_run_id FROM incidents WHERE source = ? AND resolved_at IS NULL",
             [source],

@@ -1,6 +1,6 @@
 """The outbox: alerts are rows written in the transaction that records their event.
 
-`on_events` is a storage EVENT_HOOK. It runs inside write_filings' transaction, so an event and
+`OutboxSink` is the sink scraper.ingest calls inside the batch's transaction, so an event and
 its outbox rows commit together or not at all: a crash can never record an event and lose its
 alert, and a re-crawl that records nothing queues nothing. Delivery (alerts/delivery.py) reads
 the rows later, in another process or thread. One row per (rule, event, channel), unique by
@@ -15,19 +15,27 @@ from typing import Any
 
 from alerts import rules as rules_mod
 from alerts.sectors import Classification, Taxonomy, reason_text
-from scraper import storage
-from scraper.timeutil import now_iso
+from scraper.core.timeutil import now_iso
+from scraper.db import connection as dbconn
 
-# Keys a source may use in filings.raw for the CSRC industry (SSE s_csrcCode, SZSE csrcind).
-INDUSTRY_KEYS = ("industry", "csrc_industry", "s_csrcCode", "csrcCode", "csrcind")
 _CHUNK = 500
 
 
-def on_events(db, events: list[dict], ctx: storage.WriteContext) -> None:
+class OutboxSink:
+    """ingest's sink for a crawl: classify the batch's companies, match the watch rules, queue."""
+
+    def __init__(self, config: Any = None):
+        self.config = config
+
+    def __call__(self, db, events: list[dict], ctx) -> None:
+        on_events(db, events, ctx.now, self.config)
+
+
+def on_events(db, events: list[dict], now: str, config: Any = None) -> None:
     from alerts.config import settings  # late: alerts.config imports this module
 
-    s = settings(ctx.config)
-    classes = classify_companies(db, events, s.taxonomy, ctx.now)
+    s = settings(config)
+    classes = classify_companies(db, events, s.taxonomy, now)
     live = [e for e in events if not e.get("baseline")]
     if not live or not s.rules:
         return
@@ -37,26 +45,26 @@ def on_events(db, events: list[dict], ctx: storage.WriteContext) -> None:
             payload = event_payload(event, classes[event["company"]], rule, reasons, s.taxonomy)
             for channel in rule.channels:
                 rows.append((rule, channel, event, payload))
-    enqueue_events(db, rows, ctx.now)
+    enqueue_events(db, rows, now)
 
 
 def classify_companies(db, events: list[dict], taxonomy: Taxonomy, now: str) -> dict[str, Classification]:
-    """Classify each company of the batch and store its sectors and reasons on the company row."""
+    """Classify each company of the batch and store its sectors and reasons on the company row.
+
+    Reads what the company row holds (English name, the CSRC industry code a project stated), the
+    same facts `filingwatch match --industry` is given, so a rule fires exactly as `match` says.
+    """
     by_id = {e["company_id"]: e["company"] for e in events if e.get("company_id")}
     names_en: dict[int, str | None] = {}
-    industry: dict[int, str] = {}
+    industry: dict[int, str | None] = {}
     ids = list(by_id)
     for i in range(0, len(ids), _CHUNK):
         part = ids[i : i + _CHUNK]
         marks = ", ".join("?" for _ in part)
-        names_en.update(db.conn.execute(f"SELECT id, name_en FROM companies WHERE id IN ({marks})", part))
-        pick = ", ".join(f"json_extract(raw, '$.{k}')" for k in INDUSTRY_KEYS)
-        for cid, code in db.conn.execute(
-            f"SELECT company_id, coalesce({pick}) FROM filings WHERE company_id IN ({marks})"
-            " AND raw IS NOT NULL AND json_valid(raw) ORDER BY id", part,
-        ):  # fmt: skip
-            if code:
-                industry[cid] = str(code)
+        for cid, name_en, code in db.conn.execute(
+            f"SELECT id, name_en, industry_code FROM companies WHERE id IN ({marks})", part
+        ):
+            names_en[cid], industry[cid] = name_en, code
     classes: dict[str, Classification] = {}
     updates = []
     for cid, name in by_id.items():
@@ -126,7 +134,7 @@ def enqueue_events(db, rows: list[tuple[rules_mod.Rule, str, dict, dict]], now: 
         values.append((f"event:{rule.name}:{event['id']}:{channel}", "event", rule.name, channel,
                        event["id"], None, json.dumps(payload, ensure_ascii=False), digest_key,
                        now, due))  # fmt: skip
-    with storage.transaction(db):
+    with dbconn.transaction(db):
         before = db.conn.total_changes
         db.conn.executemany(_INSERT, values)
         return db.conn.total_changes - before
@@ -140,7 +148,7 @@ def enqueue_health(db, incident_id: int, state: str, channels: tuple[str, ...], 
          json.dumps({**payload, "state": state}, ensure_ascii=False), None, now, clock)
         for ch in channels
     ]  # fmt: skip
-    with storage.transaction(db):
+    with dbconn.transaction(db):
         before = db.conn.total_changes
         db.conn.executemany(_INSERT, values)
         return db.conn.total_changes - before

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from scraper import stages
+from scraper.core import stages
 
 LANGUAGES = ("zh", "en", "both")
 

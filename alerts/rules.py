@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from alerts.sectors import Classification, is_latin
-from scraper import stages
-from scraper.names import name_key
+from scraper.core import stages
+from scraper.core.names import name_key
 
 FILING = "filing"  # event name for "any new document" (kind='filing' events)
 

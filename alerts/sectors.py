@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scraper.names import name_key
+from scraper.core.names import name_key
 
 DATA_FILE = Path(__file__).with_name("sectors.toml")
 _LATIN_RE = re.compile(r"^[\x00-\x7f]+$")

@@ -2,7 +2,7 @@
 
 1. 20,000 generated filings from every source (full legal names, former names, traditional
    script, short security names with codes, HK names with English names and codes, English-only
-   names), written page by page (200 a page) through storage.write_filings into a fresh DB.
+   names), written page by page (200 a page) through ingest.write_filings into a fresh DB.
    Prints resolution throughput (ensure_companies alone, per page batch, as write_filings calls
    it) and end-to-end write_filings throughput.
 2. A DB of 1,000,000 filings (bulk inserts), then `filingwatch company NAME` in a subprocess,
@@ -27,9 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scraper import companies, storage, timeline  # noqa: E402
-from scraper.items import Filing  # noqa: E402
-from scraper.names import keys_for  # noqa: E402
+from scraper import companies, ingest  # noqa: E402
+from scraper.core.names import keys_for  # noqa: E402
+from scraper.core.records import Filing  # noqa: E402
+from scraper.db import connection as dbconn
+from scraper.db import timeline  # noqa: E402
 
 REGIONS = ["北京", "上海", "深圳", "苏州", "杭州", "合肥", "广州", "成都", "武汉", "西安"]
 WORDS = ["智算", "芯片", "半导体", "新材料", "生物医药", "储能", "精密", "软件", "光电", "数据",
@@ -88,11 +90,11 @@ def bench_resolution(n: int, page: int = 200) -> dict:
     filings = generate_filings(n)
     pages = [filings[i : i + page] for i in range(0, len(filings), page)]
     with tempfile.TemporaryDirectory() as tmp:
-        db = storage.open_db(Path(tmp) / "r.db")
+        db = dbconn.open_db(Path(tmp) / "r.db")
         t0 = time.perf_counter()
         for p in pages:
-            with storage.transaction(db):
-                storage.ensure_companies(
+            with dbconn.transaction(db):
+                companies.ensure_companies(
                     db,
                     [(f.company, f.company_en, f.stock_code) for f in p],
                     "2026-01-01T00:00:00+08:00",
@@ -101,10 +103,10 @@ def bench_resolution(n: int, page: int = 200) -> dict:
         n_companies = db.execute("SELECT count(*) FROM companies").fetchone()[0]
         n_cands = db.execute("SELECT count(*) FROM company_candidates").fetchone()[0]
         db.conn.close()
-        db = storage.open_db(Path(tmp) / "w.db")
+        db = dbconn.open_db(Path(tmp) / "w.db")
         t0 = time.perf_counter()
         for p in pages:
-            storage.write_filings(db, p, storage.WriteContext())
+            ingest.write_filings(db, p, ingest.WriteContext())
         write_s = time.perf_counter() - t0
         db.conn.close()
     return {
@@ -118,7 +120,7 @@ def bench_resolution(n: int, page: int = 200) -> dict:
 def build_big_db(path: Path, n_filings: int, seed: int = 5) -> dict:
     """1M filings over ~100k companies with bulk inserts (aliases through the real key code)."""
     rnd = random.Random(seed)
-    db = storage.open_db(path)
+    db = dbconn.open_db(path)
     conn = db.conn
     n_companies = max(100, n_filings // 10)
     now = "2026-01-01T00:00:00+08:00"
@@ -190,7 +192,7 @@ def bench_cli(n_filings: int, runs: int = 5) -> dict:
                 if proc.returncode != 0 or probe["full"] not in proc.stdout:
                     raise SystemExit(f"company {q!r} failed: {proc.stdout}\n{proc.stderr}")
         # in-process: lookup + timeline query (what the indexes make fast)
-        conn = storage.open_readonly(path)
+        conn = dbconn.open_readonly(path)
         qtimes = []
         for _ in range(runs):
             for q in queries:

@@ -29,9 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scraper import FIXTURES_DIR, storage  # noqa: E402
-from scraper.hkex_store import previous_names, write_batch  # noqa: E402
-from scraper.items import HkexBatch  # noqa: E402
+from scraper import FIXTURES_DIR, ingest  # noqa: E402
+from scraper.core.records import HkexBatch  # noqa: E402
+from scraper.db import connection as dbconn  # noqa: E402
+from scraper.db.known import KnownState  # noqa: E402
 from scraper.parsers.hkex_app import (  # noqa: E402
     LANGS,
     STATUS_FILES,
@@ -96,12 +97,12 @@ def timed_diff(files, db_path: Path, repeat: int) -> tuple[float, float, int]:
     for _ in range(repeat):
         work = db_path.with_name("work.db")
         shutil.copy(db_path, work)
-        db = storage.open_db(work)
-        names = previous_names(db)
+        db = dbconn.open_db(work)
+        names = KnownState(db).hkex_names()
         t0 = time.perf_counter()
         batch = snapshot(files, names)
         t1 = time.perf_counter()
-        result = write_batch(db, batch, storage.WriteContext(run_id=2))
+        result = ingest.ingest(db, batch, ingest.WriteContext(run_id=2))[0]
         t2 = time.perf_counter()
         db.conn.close()
         for suffix in ("", "-wal", "-shm"):
@@ -140,10 +141,10 @@ def main() -> None:
         site.generate(args.applicants)
         before = bodies(site)
         db_path = tmp / "previous.db"
-        db = storage.open_db(db_path)
+        db = dbconn.open_db(db_path)
         t0 = time.perf_counter()
         first = snapshot(before, {})
-        write_batch(db, first, storage.WriteContext(run_id=1, baseline=True))
+        ingest.ingest(db, first, ingest.WriteContext(run_id=1, baseline=True))
         first_s = time.perf_counter() - t0
         db.conn.close()
         moved = change(site, args.change)

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scraper.config import DEFAULT_USER_AGENT
-from scraper.timeutil import now_iso
+from scraper.core.timeutil import now_iso
 
 
 def capture_url(

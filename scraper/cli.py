@@ -202,7 +202,7 @@ def render_table(rows: list[dict], cols: list[str], max_width: int = 40) -> str:
 
 
 def _read(cfg, sql: str, params=()) -> list[dict]:
-    from scraper.storage import open_readonly
+    from scraper.db.connection import open_readonly
 
     try:
         conn = open_readonly(cfg.db_path)

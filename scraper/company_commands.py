@@ -56,7 +56,8 @@ def company(name, limit, fmt, config_path, db_path):
     NAME is a Chinese or English name, a short name or former name, an alias or a stock code
     (688795, 6082.HK). Other companies the name may mean, and open candidates, are listed too.
     """
-    from scraper import companies, timeline
+    from scraper import companies
+    from scraper.db import timeline
 
     conn = _connect(config_path, db_path)
     try:
@@ -179,20 +180,21 @@ def companies_command(sector, stage, source, candidates, merge_id, into_id, limi
 def _merge(config_path, db_path, drop: int | None, keep: int | None) -> None:
     if drop is None or keep is None or drop == keep:
         raise click.UsageError("--merge ID and --into ID name two different companies")
-    from scraper import companies, storage
+    from scraper import companies
     from scraper.cli import load_config
-    from scraper.timeutil import now_iso
+    from scraper.core.timeutil import now_iso
+    from scraper.db import connection as dbconn
 
     cfg = load_config(config_path, db_path)
     if not cfg.db_path.exists():
         raise click.ClickException(f"database not found: {cfg.db_path}")
-    db = storage.open_db(cfg.db_path)
+    db = dbconn.open_db(cfg.db_path)
     found = {r[0]: r[1] for r in db.execute(
         "SELECT id, name FROM companies WHERE id IN (?, ?)", [drop, keep]).fetchall()}  # fmt: skip
     for cid in (drop, keep):
         if cid not in found:
             raise click.ClickException(f"no company with id {cid}")
-    with storage.transaction(db):
+    with dbconn.transaction(db):
         companies.merge_companies(db, keep=keep, drop=drop, reason="manual", now=now_iso())
     click.echo(f"merged {found[drop]} (id {drop}) into {found[keep]} (id {keep})")
 

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from scraper import storage
 from scraper.config import Config
+from scraper.core.timeutil import SHANGHAI
+from scraper.db import connection as dbconn
+from scraper.db import runs
 from scraper.sources import SOURCES
-from scraper.timeutil import SHANGHAI
 
 
 @dataclass
@@ -70,8 +71,8 @@ def choose_mode(db, source: str, full_sweep_hours: float, *, backfill: bool, ful
     """backfill on request; full when asked, when a run died half-way, or when a sweep is due."""
     if backfill:
         return "backfill"
-    state = storage.crawl_state(db, source)
-    if full or state["in_progress_run"] or not storage.has_any_filing(db, source):
+    state = runs.crawl_state(db, source)
+    if full or state["in_progress_run"] or not state["baseline_done_at"]:
         return "full"
     last_full = state["last_full_at"]
     if full_sweep_hours and (
@@ -96,14 +97,13 @@ def run_crawl(
     """One run; the Twisted reactor cannot restart, so call this once per process."""
     spec = SOURCES[source]
     src = config.source(source)
-    db = storage.open_db(config.db_path)
+    db = dbconn.open_db(config.db_path)
     mode = choose_mode(
         db, source, float(src.extra.get("full_sweep_hours", 0) or 0), backfill=backfill, full=full
     )
-    baseline = not storage.has_any_filing(db, source) and not alert_baseline
     db.conn.close()
 
-    overrides = {"FILINGWATCH_BASELINE": baseline, **(settings_overrides or {})}
+    overrides = {"FILINGWATCH_ALERT_BASELINE": alert_baseline, **(settings_overrides or {})}
     process = CrawlerProcess(build_settings(config, overrides), install_root_handler=True)
     args = {
         "base_url": src.base_url,
@@ -118,7 +118,7 @@ def run_crawl(
 
 
 def last_run(config: Config, source: str) -> RunSummary:
-    db = storage.open_db(config.db_path)
+    db = dbconn.open_db(config.db_path)
     row = db.conn.execute(
         "SELECT id, source, mode, health, pages, requests, items, new, updated, events, errors,"
         " warnings, last_error, last_error_url FROM source_runs WHERE source = ? ORDER BY id DESC LIMIT 1",

@@ -36,9 +36,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts import incidents
 from alerts.config import AlertSettings, check_channels, parse_duration, settings
 from alerts.delivery import Deliverer, masked
-from scraper import storage
 from scraper.config import Config, ConfigError, line_of
-from scraper.timeutil import SHANGHAI
+from scraper.core.timeutil import SHANGHAI
+from scraper.db import connection as dbconn
+from scraper.db import runs
 
 log = logging.getLogger("filingwatch.daemon")
 
@@ -237,10 +238,10 @@ class Daemon:
             tail = (self.log_dir / f"{source}.log").read_bytes()[-2000:].decode("utf-8", "replace").strip()
             failure = f"crawl exited with code {proc.returncode}: {tail.splitlines()[-1] if tail else 'no output'}"
         outcome.failure = failure
-        db = storage.open_db(self.cfg.db_path, migrate=False)
+        db = dbconn.open_db(self.cfg.db_path, migrate=False)
         try:
             if failure:
-                storage.mark_stale_runs(db, source)
+                runs.mark_stale_runs(db, source)
             row = db.conn.execute(
                 "SELECT id, health, new, events, errors FROM source_runs WHERE source = ?"
                 " ORDER BY id DESC LIMIT 1", [source],
@@ -257,7 +258,7 @@ class Daemon:
         return outcome
 
     def _last_run_id(self, source: str) -> int | None:
-        db = storage.open_db(self.cfg.db_path)  # creates and migrates a new database
+        db = dbconn.open_db(self.cfg.db_path)  # creates and migrates a new database
         try:
             return db.conn.execute("SELECT max(id) FROM source_runs WHERE source = ?", [source]).fetchone()[0]
         finally:
@@ -275,7 +276,7 @@ class Daemon:
             proc.wait()
 
     def check_health(self) -> None:
-        db = storage.open_db(self.cfg.db_path, migrate=False)
+        db = dbconn.open_db(self.cfg.db_path, migrate=False)
         try:
             for slug in self.enabled_sources():
                 incidents.check_source(db, self.cfg, self.settings, slug)
@@ -303,7 +304,7 @@ class Daemon:
         """Everything that can refuse to start does so here, before any crawl."""
         check_channels(self.cfg)
         self.acquire_lock()
-        db = storage.open_db(self.cfg.db_path)  # creates and migrates
+        db = dbconn.open_db(self.cfg.db_path)  # creates and migrates
         self.deliverer = Deliverer(db, self.settings, worker=f"daemon-{os.getpid()}")
         released = self.deliverer.release_claims("daemon-%")
         if released:  # we hold the lock, so the daemon that claimed them is dead

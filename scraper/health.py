@@ -15,8 +15,10 @@ from typing import Any
 
 from scrapy import signals
 
-from scraper import storage
-from scraper.timeutil import now_iso
+from scraper.core.timeutil import now_iso
+from scraper.db import connection as dbconn
+from scraper.db import runs
+from scraper.db.known import KnownState
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +90,9 @@ class RunHealthExtension:
 
     def spider_opened(self, spider):
         settings = self.crawler.settings
-        db = storage.open_db(settings["FILINGWATCH_DB"])
+        db = dbconn.open_db(settings["FILINGWATCH_DB"])
         source = getattr(spider, "source", spider.name)
-        storage.mark_stale_runs(db, source)
+        runs.mark_stale_runs(db, source)
         broken = settings.get("FILINGWATCH_BROKEN_DIR")
         rec = RunRecorder(
             source=source,
@@ -98,8 +100,10 @@ class RunHealthExtension:
             db=db,
             broken_dir=Path(broken) if broken else None,
         )
-        rec.run_id = storage.start_run(db, source, rec.mode)
+        rec.run_id = runs.start_run(db, source, rec.mode)
         self.crawler.fw_run = rec
+        # what spiders may read of the stored state: a read-only port, never the connection
+        self.crawler.fw_known = KnownState(db)
 
     def spider_error(self, failure, response, spider):
         rec: RunRecorder = self.crawler.fw_run
@@ -128,7 +132,7 @@ class RunHealthExtension:
             "last_error_url": last["url"] if last else None,
             "finish_reason": reason,
         }
-        storage.finish_run(rec.db, rec.run_id, rec.source, stats, completed_full=rec.completed_full)
+        runs.finish_run(rec.db, rec.run_id, rec.source, stats, completed_full=rec.completed_full)
         statsc.set_value("filingwatch/run_id", rec.run_id)
         statsc.set_value("filingwatch/health", health)
         log.info("source=%s run=%s health=%s %s", rec.source, rec.run_id, health, stats)

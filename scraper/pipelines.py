@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
-from scraper import storage
+from scraper import ingest
+from scraper.core.records import REQUIRED_FIELDS, Filing, PageBatch
+from scraper.db import runs
 from scraper.health import RunRecorder
-from scraper.items import REQUIRED_FIELDS, Filing, HkexBatch, PageBatch, ProjectBatch
-from scraper.projects import write_project_batch
 
 
 class ValidatePipeline:
@@ -43,47 +41,42 @@ class ValidatePipeline:
 
 
 class StorePipeline:
-    """Writes a page batch; counts what was new so the run summary and health can say so."""
+    """Hands each page batch to the one write path (scraper/ingest.py) with the alert outbox as
+    its sink; counts what was new so the run summary and health can say so.
+
+    Baseline is the source's state, not the run's: until a complete sweep of the source is
+    recorded (crawl_state.baseline_done_at), every event is history and queues no alert. A first
+    crawl cut short, or a backfill spread over several runs, stays baseline to its end;
+    FILINGWATCH_ALERT_BASELINE (`crawl --alert-baseline`) treats it as news anyway.
+    """
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.config = None
+        self.sink = None
+        self.baseline: bool | None = None  # decided at the first batch: the run row opens after us
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def open_spider(self, spider=None):
+        from alerts.outbox import OutboxSink
         from scraper import config as config_mod
 
         path = self.crawler.settings.get("FILINGWATCH_CONFIG")
-        self.config = config_mod.load(path) if path else None
+        self.sink = OutboxSink(config_mod.load(path) if path else None)
 
     def process_item(self, item: PageBatch):
         rec: RunRecorder = self.crawler.fw_run
-        ctx = storage.WriteContext(
-            run_id=rec.run_id,
-            baseline=bool(self.crawler.settings.getbool("FILINGWATCH_BASELINE")),
-            config=self.config,
-        )
-        result, count = self.write(rec.db, item, ctx)
+        if self.baseline is None:
+            self.baseline = not runs.baseline_done(rec.db, rec.source) and not (
+                self.crawler.settings.getbool("FILINGWATCH_ALERT_BASELINE")
+            )
+        ctx = ingest.WriteContext(run_id=rec.run_id, baseline=self.baseline)
+        result, count = ingest.ingest(rec.db, item, ctx, self.sink)
         rec.items += count
         rec.pages += 1
         rec.new += result.new
         rec.updated += result.updated
         rec.events += len(result.events)
         return item
-
-    @staticmethod
-    def write(db, item, ctx: storage.WriteContext) -> tuple[storage.WriteResult, int]:
-        """Dispatch on the batch type; returns what was written and how many records it held."""
-        if isinstance(item, ProjectBatch):  # exchange projects (SSE/SZSE/BSE): scraper/projects.py
-            return write_project_batch(db, item, ctx), len(item.projects) + len(item.filings)
-        if isinstance(item, HkexBatch):  # HKEX index snapshot / listings: scraper/hkex_store.py
-            from scraper import hkex_store
-
-            return hkex_store.write_batch(db, item, ctx), len(item.filings)
-        return storage.write_filings(db, item.filings, ctx), len(item.filings)
-
-
-FILING_FIELDS = [f.name for f in fields(Filing)]

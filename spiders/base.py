@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import scrapy
 
 from scraper import config as config_mod
+from scraper.core.ports import Known
 from scraper.health import RunRecorder
 from scraper.parsers.common import looks_like_challenge
 from scraper.sources import SOURCES
@@ -48,6 +49,11 @@ class SourceSpider(scrapy.Spider):
     @property
     def run(self) -> RunRecorder:
         return self.crawler.fw_run
+
+    @property
+    def prior(self) -> Known:
+        """What is already stored (scraper.core.ports.Known): read-only, handed in by the crawl."""
+        return self.crawler.fw_known
 
     def url(self, path: str) -> str:
         return self.active_base + path

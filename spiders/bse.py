@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 
 import scrapy
 
-from scraper.items import Project
+from scraper.core.records import Project
+from scraper.core.timeutil import now_iso
 from scraper.parsers import bse
 from scraper.parsers.common import PageError, looks_like_challenge
-from scraper.projects import ListPage
-from scraper.timeutil import now_iso
+from scraper.parsers.review import ListPage
 from spiders.base import SourceSpider
 from spiders.sse import ExchangeSpider
 

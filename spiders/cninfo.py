@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import scrapy
 
-from scraper.items import PageBatch
+from scraper.core.records import PageBatch
 from scraper.parsers import cninfo
 from spiders.listing_common import ListingSpider, date_range
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import scrapy
 
-from scraper.items import PageBatch
+from scraper.core.records import PageBatch
 from scraper.parsers import csrc_approvals as parser
 from scraper.parsers.common import PageError, ZeroRows
 from spiders.listing_common import ListingSpider

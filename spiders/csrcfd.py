@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import scrapy
 
-from scraper import storage
-from scraper.items import PageBatch
+from scraper.core.records import PageBatch
 from scraper.parsers.common import PageError, ZeroRows
 from scraper.parsers.csrcfd import parse_list_page, to_filing
 from spiders.base import SourceSpider
@@ -47,7 +46,7 @@ class CsrcfdSpider(SourceSpider):
         self.known: dict[str, str | None] = {}
 
     async def start(self):
-        self.known = storage.known_statuses(self.run.db, self.source)
+        self.known = self.prior.statuses(self.source)
         if self.post:
             # Warm-up GET for cookies (acw_tc and friends), then the form pages.
             yield scrapy.Request(self.url(LIST_PATH), callback=self.after_warmup,

@@ -12,8 +12,7 @@ from urllib.parse import urlencode
 
 import scrapy
 
-from scraper import companies
-from scraper.items import PageBatch
+from scraper.core.records import PageBatch
 from scraper.parsers import eastmoney as parser
 from spiders.listing_common import ListingSpider
 
@@ -60,21 +59,9 @@ class EastmoneyTutoringSpider(ListingSpider):
             self.run.completed_full = True
 
     def check_against_csrcfd(self, filings, url: str) -> None:
-        conn = self.run.db.conn
-        ids = companies.lookup_ids(conn, [f.company for f in filings])
+        types = self.prior.report_types_of([f.company for f in filings], "csrcfd")
         for f in filings:
-            cids = ids.get(f.company) or set()
-            held = set()
-            if cids:
-                marks = ",".join("?" for _ in cids)
-                held = {
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT DISTINCT coalesce(report_type, '') FROM filings WHERE source ="
-                        f" 'csrcfd' AND company_id IN ({marks})",
-                        sorted(cids),
-                    )
-                }
+            held = types.get(f.company) or set()
             if held and (not f.report_type or f.report_type in held):
                 continue
             self.gaps += 1

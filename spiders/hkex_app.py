@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import scrapy
 
-from scraper.items import HkexBatch
+from scraper.core.records import HkexBatch
 from scraper.parsers.common import PageError, ZeroRows
 from scraper.parsers.hkex_app import (
     LANGS,
@@ -37,11 +37,8 @@ class HkexAppSpider(HkexSpider):
     source = "hkex_app"
 
     async def start(self):
-        from scraper import hkex_store
-
-        db = self.run.db
-        self.names = hkex_store.previous_names(db)
-        self.before = hkex_store.file_state(db)
+        self.names = self.prior.hkex_names()
+        self.before = self.prior.hkex_files()
         boards = [b for b in csv_list(self.extra.get("boards")) if b in ("sehk", "gem")]
         self.files: dict[str, dict] = {}
         self.parsed: dict[str, IndexFile] = {}

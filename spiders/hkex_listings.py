@@ -21,7 +21,8 @@ from urllib.parse import urlencode, urlsplit
 
 import scrapy
 
-from scraper.items import HkexBatch
+from scraper.core.records import HkexBatch
+from scraper.core.timeutil import HONG_KONG
 from scraper.parsers.common import PageError
 from scraper.parsers.hkex_listings import (
     IPO_SUBTYPES,
@@ -34,7 +35,6 @@ from scraper.parsers.hkex_listings import (
     parse_title_search_json,
     row_claims,
 )
-from scraper.timeutil import HONG_KONG
 from spiders.base import source_extra
 from spiders.hkex_common import HkexSpider, csv_list
 

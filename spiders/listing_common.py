@@ -5,13 +5,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
+from scraper.core.timeutil import today_shanghai
 from scraper.parsers.common import PageError, ZeroRows
-from scraper.timeutil import today_shanghai
 from spiders.base import SourceSpider, source_extra
 
 T = TypeVar("T")
@@ -35,13 +34,7 @@ class ListingSpider(SourceSpider):
 
     def load_state(self) -> None:
         self.extra = source_extra(self.crawler.settings, self.source)
-        self.stored = {
-            nid: (status, status_raw, json.loads(flags) if flags else [])
-            for nid, status, status_raw, flags in self.run.db.conn.execute(
-                "SELECT native_id, status, status_raw, flags FROM filings WHERE source = ?",
-                [self.source],
-            )
-        }
+        self.stored = self.prior.filing_states(self.source)
         self.known = set(self.stored)
         if not self.max_pages:
             self.max_pages = int(self.extra.get("max_pages") or 0)

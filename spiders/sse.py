@@ -21,10 +21,10 @@ from urllib.parse import urlencode
 
 import scrapy
 
-from scraper.items import Project, ProjectBatch
+from scraper.core.records import Project, ProjectBatch, ProjectState
 from scraper.parsers import sse
 from scraper.parsers.common import PageError, ZeroRows
-from scraper.projects import ListPage, ProjectState
+from scraper.parsers.review import ListPage
 from spiders.base import SourceSpider, source_extra
 
 
@@ -49,7 +49,7 @@ class ExchangeSpider(SourceSpider):
 
     async def start(self):
         self.extra = source_extra(self.crawler.settings, self.source)
-        self.state = ProjectState.load(self.run.db, self.source)
+        self.state = self.prior.project_state(self.source)
         for request in self.first_requests():
             yield request
 

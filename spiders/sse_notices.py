@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import scrapy
 
-from scraper import stages
-from scraper.items import Filing, PageBatch
-from scraper.names import legal_name_in
+from scraper.core import stages
+from scraper.core.names import legal_name_in
+from scraper.core.records import Filing, PageBatch
 from scraper.parsers import sse_notices as parser
 from scraper.parsers.common import PageError
 from spiders.listing_common import ListingSpider

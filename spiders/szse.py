@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 import scrapy
 
-from scraper.items import Project
+from scraper.core.records import Project
 from scraper.parsers import szse
 from scraper.parsers.common import PageError
-from scraper.projects import ListPage
+from scraper.parsers.review import ListPage
 from spiders.sse import ExchangeSpider
 
 

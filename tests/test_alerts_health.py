@@ -8,9 +8,11 @@ from alerts import incidents
 from alerts.config import settings
 from alerts.delivery import Deliverer
 from alerts.receivers import WebhookReceiver
-from scraper import config, storage
+from scraper import config
+from scraper.core.timeutil import SHANGHAI
 from scraper.daemon import Daemon
-from scraper.timeutil import SHANGHAI
+from scraper.db import connection as dbconn
+from scraper.db import runs
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +33,7 @@ def make(make_config, replay, ops, extra=""):
 
 
 def deliver(cfg):
-    d = Deliverer(storage.open_db(cfg.db_path), settings(cfg))
+    d = Deliverer(dbconn.open_db(cfg.db_path), settings(cfg))
     d.drain(timeout=10)
     d.close()
 
@@ -51,16 +53,16 @@ def test_unhealthy_source_alerts_once_and_recovers_once(make_config, replay, ops
     assert daemon.run_source("csrcfd").health == "ok"
     deliver(cfg)
     assert [m["title"] for m in ops.messages()][1:] == ["✅ Source recovered: csrcfd"]
-    db = storage.open_db(cfg.db_path)
+    db = dbconn.open_db(cfg.db_path)
     row = db.execute("SELECT kind, failures, resolved_at IS NOT NULL FROM incidents").fetchall()
     assert row == [("unhealthy", 2, 1)]
 
 
 def test_source_without_success_for_too_long_is_stale(make_config, replay, ops):
     cfg = make(make_config, replay, ops)
-    db = storage.open_db(cfg.db_path)
-    run = storage.start_run(db, "csrcfd", "full")
-    storage.finish_run(db, run, "csrcfd", {"health": "ok", "finish_reason": "finished", "items": 3},
+    db = dbconn.open_db(cfg.db_path)
+    run = runs.start_run(db, "csrcfd", "full")
+    runs.finish_run(db, run, "csrcfd", {"health": "ok", "finish_reason": "finished", "items": 3},
                        completed_full=True)  # fmt: skip
     s = settings(cfg)
     later = datetime.now(SHANGHAI) + timedelta(hours=7)  # unhealthy_after_hours defaults to 6

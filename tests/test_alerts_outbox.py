@@ -8,9 +8,11 @@ import pytest
 
 from alerts.config import settings
 from alerts.delivery import Deliverer
+from alerts.outbox import OutboxSink
 from alerts.receivers import MailSink, WebhookReceiver, free_port
-from scraper import config, storage
-from scraper.items import Filing
+from scraper import config, ingest
+from scraper.core.records import Filing
+from scraper.db import connection as dbconn
 
 COMPANIES = ["超聚变数字技术股份有限公司", "上海燧原科技股份有限公司", "北京星河智算科技股份有限公司"]
 
@@ -39,21 +41,21 @@ def filing(company, n=0, status="tutoring", **kw):
 
 
 def record(cfg, filings, baseline=False):
-    db = storage.open_db(cfg.db_path)
-    result = storage.write_filings(db, filings, storage.WriteContext(config=cfg, baseline=baseline))
+    db = dbconn.open_db(cfg.db_path)
+    result = ingest.write_filings(db, filings, ingest.WriteContext(baseline=baseline), sink=OutboxSink(cfg))
     db.conn.close()
     return result
 
 
 def outbox(cfg, cols="status, channel, attempts"):
-    db = storage.open_db(cfg.db_path)
+    db = dbconn.open_db(cfg.db_path)
     rows = db.execute(f"SELECT {cols} FROM outbox ORDER BY id").fetchall()
     db.conn.close()
     return rows
 
 
 def deliverer(cfg):
-    return Deliverer(storage.open_db(cfg.db_path), settings(cfg))
+    return Deliverer(dbconn.open_db(cfg.db_path), settings(cfg))
 
 
 def test_outbox_rows_commit_with_their_events_and_sectors_land_on_companies(tmp_path, hook):
@@ -67,17 +69,17 @@ def test_outbox_rows_commit_with_their_events_and_sectors_land_on_companies(tmp_
     ]
     record(cfg, [filing(COMPANIES[1]), filing("苏州精工新材料股份有限公司")])  # re-crawl: nothing new
     assert len(outbox(cfg)) == 1
-    db = storage.open_db(cfg.db_path)
+    db = dbconn.open_db(cfg.db_path)
     row = db.execute("SELECT name_en, sectors, sector_reasons FROM companies WHERE name = ?", [COMPANIES[1]]).fetchone()
     assert row[0] == "Enflame" and json.loads(row[1]) == ["ai_server", "chips"]
     assert json.loads(row[2])[0]["by"] == "company"
     # a hook failure later in the same transaction rolls the outbox rows back with the events
-    storage.EVENT_HOOKS.append(boom)
-    try:
-        with pytest.raises(RuntimeError):
-            storage.write_filings(db, [filing(COMPANIES[2])], storage.WriteContext(config=cfg))
-    finally:
-        storage.EVENT_HOOKS.remove(boom)
+    def outbox_then_boom(db_, events, ctx):
+        OutboxSink(cfg)(db_, events, ctx)
+        boom(db_, events, ctx)
+
+    with pytest.raises(RuntimeError):
+        ingest.write_filings(db, [filing(COMPANIES[2])], ingest.WriteContext(), sink=outbox_then_boom)
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM events WHERE company = ?", [COMPANIES[2]]).fetchone()[0] == 0
 
@@ -103,7 +105,7 @@ def test_failing_webhook_is_retried_and_delivered_exactly_once(tmp_path, hook):
         time.sleep(0.06)
     assert len(hook.refused) == 2 and len(hook.messages()) == 1
     assert "超聚变数字技术股份有限公司 (xFusion)" in hook.messages()[0]["title"]
-    db = storage.open_db(cfg.db_path)
+    db = dbconn.open_db(cfg.db_path)
     assert db.execute("SELECT attempt, ok FROM alert_attempts ORDER BY id").fetchall() == [(1, 0), (2, 0), (3, 1)]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper import stages as st
+from scraper.core import stages as st
 from scraper.parsers import bse
 from scraper.parsers.common import BadPayload, ChallengePage, ZeroRows, unwrap_jsonp
 

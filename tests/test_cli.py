@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scraper import storage
+from scraper import ingest
 from scraper.cli import cli as cli_group
-from scraper.items import Filing
+from scraper.core.records import Filing
+from scraper.db import connection as dbconn
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -31,15 +32,15 @@ def test_every_command_has_help_and_is_in_readme(name):
 @pytest.fixture
 def db_path(tmp_path):
     path = tmp_path / "f.db"
-    db = storage.open_db(path)
-    storage.write_filings(db, [
+    db = dbconn.open_db(path)
+    ingest.write_filings(db, [
         Filing(source="csrcfd", native_id="1", company="甲芯片股份有限公司", kind="tutoring_report",
                title="关于甲芯片股份有限公司辅导备案报告", status="tutoring", company_stage="tutoring",
                disclosed_date="2026-10-01", broker="中信证券股份有限公司"),
         Filing(source="csrcfd", native_id="2", company="乙材料股份有限公司", kind="tutoring_report",
                title="关于乙材料股份有限公司辅导备案报告", status="tutoring", company_stage="tutoring",
                disclosed_date="2025-01-01"),
-    ], storage.WriteContext())  # fmt: skip
+    ], ingest.WriteContext())  # fmt: skip
     db.conn.close()
     return path
 

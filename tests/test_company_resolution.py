@@ -2,20 +2,21 @@
 
 import pytest
 
-from scraper import companies, storage
-from scraper.items import Filing
+from scraper import companies, ingest
+from scraper.core.records import Filing
+from scraper.db import connection as dbconn
 
 NOW = "2026-09-01T10:00:00+08:00"
 
 
 @pytest.fixture
 def db(tmp_path):
-    return storage.open_db(tmp_path / "c.db")
+    return dbconn.open_db(tmp_path / "c.db")
 
 
 def ensure(db, *items):
-    with storage.transaction(db):
-        return storage.ensure_companies(db, list(items), NOW)
+    with dbconn.transaction(db):
+        return companies.ensure_companies(db, list(items), NOW)
 
 
 def company_count(db) -> int:
@@ -157,11 +158,11 @@ def test_merges_repoint_filings_events_and_statuses(db):
                       stock_code=code, company_stage=stage, status=stage,
                       event_date="2025-12-05")  # fmt: skip
 
-    ctx = storage.WriteContext(now=NOW)
-    storage.write_filings(db, [filing("a", "摩尔线程智能科技(北京)股份有限公司", source="sse",
+    ctx = ingest.WriteContext(now=NOW)
+    ingest.write_filings(db, [filing("a", "摩尔线程智能科技(北京)股份有限公司", source="sse",
                                       stage="registered")], ctx)  # fmt: skip
-    storage.write_filings(db, [filing("b", "摩尔线程", "688795", stage="listed")], ctx)
-    storage.write_filings(db, [filing("c", "摩尔线程智能科技(北京)股份有限公司", "688795",
+    ingest.write_filings(db, [filing("b", "摩尔线程", "688795", stage="listed")], ctx)
+    ingest.write_filings(db, [filing("c", "摩尔线程智能科技(北京)股份有限公司", "688795",
                                       source="sse_notices", stage="listed")], ctx)  # fmt: skip
     assert company_count(db) == 1
     cid = db.execute("SELECT id FROM companies").fetchone()[0]
@@ -178,16 +179,16 @@ def test_write_filings_resolves_a_page_in_one_call(db):
         for i, (name, code) in enumerate([("长鑫科技", "688825"), ("长鑫科技集团股份有限公司", None),
                                           ("長鑫科技", "688825")])
     ]  # fmt: skip
-    result = storage.write_filings(db, batch, storage.WriteContext(now=NOW))
+    result = ingest.write_filings(db, batch, ingest.WriteContext(now=NOW))
     assert result.new == 3 and company_count(db) == 1
     assert names(db) == ["长鑫科技集团股份有限公司"]
 
 
 def test_rekey_migration_merges_rows_that_now_share_a_key(tmp_path):
-    from scraper import migrations
+    from scraper.db import migrations
 
     path = tmp_path / "old.db"
-    db = storage.open_db(path, migrate=False)
+    db = dbconn.open_db(path, migrate=False)
     db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     core = dict(migrations.discover())["m0001_core"]
     core(db)
@@ -198,6 +199,6 @@ def test_rekey_migration_merges_rows_that_now_share_a_key(tmp_path):
             [name, f"old{i}", NOW, NOW],
         )
     db.conn.close()
-    db = storage.open_db(path)
+    db = dbconn.open_db(path)
     assert company_count(db) == 1
     assert companies.find(db.conn, "中微半导体")[0].name == "中微半導體(上海)股份有限公司"

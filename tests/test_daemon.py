@@ -11,10 +11,12 @@ import time
 
 import pytest
 
+from alerts.outbox import OutboxSink
 from alerts.receivers import WebhookReceiver
-from scraper import config, storage
+from scraper import config, ingest
+from scraper.core.records import Filing
 from scraper.daemon import Daemon
-from scraper.items import Filing
+from scraper.db import connection as dbconn
 from scraper.sources import SOURCES
 
 pytestmark = pytest.mark.slow
@@ -122,7 +124,7 @@ channels = ["hook"]
         cli("crawl", "csrcfd", "--config", str(path), check=True)  # baseline: history, no alerts
         replay.site("csrcfd").control("publish", dict(XFUSION))
         hook.status = 500  # the channel is down while the first daemon lives
-        db = storage.open_db(tmp_path / "fw.db")
+        db = dbconn.open_db(tmp_path / "fw.db")
 
         def attempts():  # the event is recorded and one delivery attempt has failed
             row = db.execute("SELECT attempts, status FROM outbox").fetchone()
@@ -159,10 +161,10 @@ sectors = ["ai_server"]
 channels = ["hook"]
 """)  # fmt: skip
     cfg = config.load(path)
-    db = storage.open_db(cfg.db_path)
-    storage.write_filings(db, [Filing(source="csrcfd", native_id="x", company=XFUSION["company"], kind="t",
+    db = dbconn.open_db(cfg.db_path)
+    ingest.write_filings(db, [Filing(source="csrcfd", native_id="x", company=XFUSION["company"], kind="t",
                                       title="t", status="tutoring", company_stage="tutoring")],
-                          storage.WriteContext(config=cfg))  # fmt: skip
+                          ingest.WriteContext(), sink=OutboxSink(cfg))  # fmt: skip
     db.execute("UPDATE outbox SET status = 'sending', claimed_by = 'daemon-1', claim_until = 9e9, attempts = 1")
     daemon = Daemon(cfg)
     daemon.prepare()  # holds the lock now: daemon-1 must be dead
@@ -207,7 +209,7 @@ def test_a_hung_site_is_killed_after_the_timeout_and_opens_an_incident(tmp_path,
     outcome = daemon.run_source("csrcfd")
     assert time.monotonic() - started < 20
     assert "did not finish in 3 s" in outcome.failure
-    db = storage.open_db(tmp_path / "fw.db")
+    db = dbconn.open_db(tmp_path / "fw.db")
     assert db.execute("SELECT kind, detail FROM incidents WHERE resolved_at IS NULL").fetchall() == [
         ("unhealthy", "crawl did not finish in 3 s and was killed")
     ]

@@ -4,7 +4,8 @@ import sqlite3
 
 import pytest
 
-from scraper import FIXTURES_DIR, storage
+from scraper import FIXTURES_DIR, ingest
+from scraper.db import connection as dbconn
 from scraper.parsers import eastmoney as parser
 from scraper.parsers.common import ZeroRows
 from scraper.sources import SOURCES
@@ -41,15 +42,15 @@ def test_source_is_registered_with_its_keys():
 @pytest.mark.slow
 def test_rows_the_csrc_list_lacks_are_warnings(replay, make_config, cli, tmp_path):
     cfg = make_config(replay.base_url, sources=("eastmoney_tutoring",))
-    db = storage.open_db(tmp_path / "filingwatch.db")
+    db = dbconn.open_db(tmp_path / "filingwatch.db")
     # csrcfd already holds the timeline company's filing report, under its later name
-    from scraper.items import Filing
+    from scraper.core.records import Filing
 
-    storage.write_filings(db, [Filing(source="csrcfd", native_id="x1",
+    ingest.write_filings(db, [Filing(source="csrcfd", native_id="x1",
                                       company="上海澜芯智算科技股份有限公司", kind="tutoring_report",
                                       title="关于…辅导备案报告", report_type="filing_report",
                                       status="tutoring", company_stage="tutoring")],
-                          storage.WriteContext())  # fmt: skip
+                          ingest.WriteContext())  # fmt: skip
     db.conn.close()
     run = cli("crawl", "eastmoney_tutoring", "--config", str(cfg))
     assert run.returncode == 0, run.stdout + run.stderr[-2000:]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper import stages
+from scraper.core import stages
 from scraper.parsers.common import BadPayload, ChallengePage, TableMissing
 from scraper.parsers.hkex_app import (
     applicant_filings,

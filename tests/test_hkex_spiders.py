@@ -75,7 +75,7 @@ def test_phip_after_the_hearing_is_an_alertable_event_dated_from_ls(replay, cfg,
                                             "ap_date": "2026-11-24"})  # fmt: skip
     run = crawl(cli, cfg, "hkex_app")
     assert q(cfg, "SELECT stage, event_date FROM events WHERE kind = 'stage' AND baseline = 0"
-                  " AND dedupe_key LIKE 'hkex_app:sehk:108900:%'") == [("hk_application_filed", "2026-11-24")]  # fmt: skip
+                  " AND dedupe_key LIKE 'hkex_app:stage:sehk:108900:%'") == [("hk_application_filed", "2026-11-24")]  # fmt: skip
 
 
 @pytest.mark.parametrize("fault", ["truncate", "html_error", "empty", "reset", "challenge"])

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from scraper import stages, storage
-from scraper.hkex_store import write_batch
-from scraper.items import Filing, HkexBatch
+from scraper import ingest
+from scraper.core import stages
+from scraper.core.records import Filing, HkexBatch
+from scraper.db import connection as dbconn
+from scraper.db.known import KnownState
 from scraper.parsers.hkex_app import (
     LANGS,
     STATUS_FILES,
@@ -26,7 +28,7 @@ PAGE = BASE + "/app/appindex.html"
 
 @pytest.fixture
 def db(tmp_path):
-    return storage.open_db(tmp_path / "fw.db")
+    return dbconn.open_db(tmp_path / "fw.db")
 
 
 def fixture_files():
@@ -61,7 +63,7 @@ def batch(files, errors=(), names=None):
 
 
 def write(db, b, baseline=False):
-    return write_batch(db, b, storage.WriteContext(run_id=1, baseline=baseline))
+    return ingest.ingest(db, b, ingest.WriteContext(run_id=1, baseline=baseline))[0]
 
 
 def q(db, sql, params=()):
@@ -103,7 +105,7 @@ def test_first_crawl_records_history_with_ls_dates(db):
     assert rows[108810] == " -"  # coordinator announcement only: no stage
     assert rows[107500] == "hk_lapsed 2026-11-20" and rows[107200] == "listed 2026-11-20"
     ev = q(db, "SELECT stage, old_stage, event_date, baseline FROM events WHERE kind = 'stage'"
-               " AND dedupe_key LIKE 'hkex_app:sehk:108820:%' ORDER BY id")  # fmt: skip
+               " AND dedupe_key LIKE 'hkex_app:stage:sehk:108820:%' ORDER BY id")  # fmt: skip
     assert ev == [
         ("hk_application_filed", None, "2026-06-02", 1),
         ("hk_phip", "hk_application_filed", "2026-11-16", 1),
@@ -165,7 +167,7 @@ def test_failed_files_never_lapse_anyone(db):
     assert q(db, "SELECT stage FROM hkex_applicants WHERE app_id = 108801") == [("hk_lapsed",)]
     assert q(
         db,
-        "SELECT old_stage, baseline FROM events WHERE dedupe_key = 'hkex_app:sehk:108801:hk_lapsed'",
+        "SELECT old_stage, baseline FROM events WHERE dedupe_key = 'hkex_app:stage:sehk:108801:hk_lapsed#1'",
     ) == [("hk_application_filed", 0)]
 
 
@@ -185,9 +187,7 @@ def test_applicant_gone_from_a_fully_loaded_index_is_marked_missing_not_lapsed(d
 def test_failed_chinese_file_keeps_the_chinese_name(db):
     files = fixture_files()
     write(db, batch(files), baseline=True)
-    from scraper.hkex_store import previous_names
-
-    write(db, batch(files, errors={"appactive_app_sehk_c.json"}, names=previous_names(db)))
+    write(db, batch(files, errors={"appactive_app_sehk_c.json"}, names=KnownState(db).hkex_names()))
     assert q(db, "SELECT name_c FROM hkex_applicants WHERE app_id = 108801") == [
         ("蘇州靈犀機器人科技股份有限公司",)
     ]
@@ -202,7 +202,7 @@ def test_traditional_hk_applicant_meets_its_simplified_a_share_company(db):
                      kind="tutoring_report", title="关于苏州灵犀机器人科技股份有限公司首次公开发行股票并上市辅导备案报告",
                      report_type="filing_report", status="tutoring", company_stage="tutoring",
                      event_date="2026-03-02", disclosed_date="2026-03-05")  # fmt: skip
-    storage.write_filings(db, [a_share], storage.WriteContext(run_id=1))
+    ingest.write_filings(db, [a_share], ingest.WriteContext(run_id=1))
     (a_cid,) = q(db, "SELECT company_id FROM filings WHERE source = 'csrcfd'")[0]
     write(db, batch(fixture_files()))
     assert q(db, "SELECT company_id FROM hkex_applicants WHERE app_id = 108801") == [(a_cid,)]
@@ -239,7 +239,7 @@ def test_listing_claims_move_forward_only_and_short_names_find_their_applicant(d
     write(db, HkexBatch(source="hkex_listings", url=url, filings=[], claims=claims))
     assert q(db, "SELECT stage, prospectus_date, allotment_date FROM hkex_new_listings WHERE stock_code = '02733'") == [
         ("allotment_results", "2026-11-20", "2026-11-26")]  # fmt: skip
-    assert q(db, "SELECT count(*) FROM events WHERE dedupe_key LIKE 'hkex_listings:02733:%'") == [
+    assert q(db, "SELECT count(*) FROM events WHERE dedupe_key LIKE 'hkex_listings:stage:02733:%'") == [
         (2,)
     ]
     assert q(db, "SELECT status FROM company_status WHERE company_id = ? AND source = 'hkex_listings'",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scraper.names import (
+from scraper.core.names import (
     code_key,
     core_key,
     en_key,

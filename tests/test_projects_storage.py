@@ -9,17 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from scraper import stages as st
-from scraper import storage
-from scraper.items import Filing, Project, ProjectBatch, StageStep
-from scraper.projects import (
-    ProjectState,
-    finish_timeline,
-    load_cursor,
-    save_cursor,
-    write_project_batch,
-)
-from scraper.timeutil import today_shanghai
+from scraper import ingest
+from scraper.core import stages as st
+from scraper.core.records import Filing, Project, ProjectBatch, StageStep
+from scraper.core.timeutil import today_shanghai
+from scraper.db import connection as dbconn
+from scraper.db.known import KnownState
+from scraper.db.runs import load_cursor, save_cursor
+from scraper.parsers.review import finish_timeline
 
 TODAY = today_shanghai()
 
@@ -30,7 +27,7 @@ def day(offset: int) -> str:
 
 @pytest.fixture
 def db(tmp_path: Path):
-    return storage.open_db(tmp_path / "fw.db")
+    return dbconn.open_db(tmp_path / "fw.db")
 
 
 def project(native_id="9001", company="芯穹算力科技（上海）股份有限公司", stage=st.INQUIRED,
@@ -54,10 +51,10 @@ def doc(native_id: str, project_id="9001", company="芯穹算力科技（上海�
 
 
 def write(db, *projects, filings=(), baseline=False):
-    ctx = storage.WriteContext(run_id=1, baseline=baseline)
+    ctx = ingest.WriteContext(run_id=1, baseline=baseline)
     batch = ProjectBatch(source="sse", url="http://q/", page=None, filings=list(filings),
                          projects=list(projects))  # fmt: skip
-    return write_project_batch(db, batch, ctx)
+    return ingest.write_projects(db, batch, ctx)
 
 
 def rows(db, sql, *args):
@@ -159,10 +156,10 @@ def test_a_node_without_stage_keeps_the_stored_stage(db):
 def test_state_tells_changed_and_pending_projects(db):
     p = project()
     write(db, p)  # listed, details not yet fetched
-    state = ProjectState.load(db, "sse")
+    state = KnownState(db).project_state("sse")
     assert state.changed(p) and [x[0] for x in state.pending()] == ["9001"]
     write(db, replace(p, timeline=[step(st.INQUIRED, "2", day(-3))]))
-    state = ProjectState.load(db, "sse")
+    state = KnownState(db).project_state("sse")
     assert not state.changed(p) and state.pending() == []
     assert state.changed(replace(p, updated=f"{day(0)}T10:00:00"))
     assert state.changed(replace(p, status_raw="3-1"))
@@ -177,8 +174,8 @@ def test_date_only_update_stamps_are_rechecked_on_the_day_they_were_fetched(db):
     batch = ProjectBatch(source="szse", url="", page=None, filings=[],
                          projects=[replace(p, timeline=[step(st.INQUIRED, "30", day(-1))])
                                    for p in (today, older)])  # fmt: skip
-    write_project_batch(db, batch, storage.WriteContext(run_id=1))
-    state = ProjectState.load(db, "szse")
+    ingest.write_projects(db, batch, ingest.WriteContext(run_id=1))
+    state = KnownState(db).project_state("szse")
     assert state.changed(
         today
     )  # stamped the day it was fetched: a later change that day would hide

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper import stages as st
+from scraper.core import stages as st
 from scraper.parsers import sse
 from scraper.parsers.common import BadPayload, ChallengePage, ZeroRows, load_json, unwrap_jsonp
 

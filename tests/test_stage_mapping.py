@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper import stages as st
+from scraper.core import stages as st
 from scraper.parsers import bse, sse, szse
 
 SSE_EXPECTED = {

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from scraper.timeutil import today_shanghai
+from scraper.core.timeutil import today_shanghai
 
 pytestmark = pytest.mark.slow
 

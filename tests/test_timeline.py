@@ -5,8 +5,10 @@ import sqlite3
 
 import pytest
 
-from scraper import FIXTURES_DIR, companies, storage, timeline
-from scraper.items import Filing
+from scraper import FIXTURES_DIR, companies, ingest
+from scraper.core.records import Filing
+from scraper.db import connection as dbconn
+from scraper.db import timeline
 from scraper.parsers import cninfo, csrc_approvals, csrcfd, sse_notices
 
 FULL = "上海澜芯智算科技股份有限公司"
@@ -57,13 +59,13 @@ def notice_rows():
 
 
 def write(db, filings, baseline=False):
-    return storage.write_filings(db, filings, storage.WriteContext(now=NOW, baseline=baseline))
+    return ingest.write_filings(db, filings, ingest.WriteContext(now=NOW, baseline=baseline))
 
 
 @pytest.fixture
 def lanxin(tmp_path):
     """Every source written in the order the company moved (later crawls: not baseline)."""
-    db = storage.open_db(tmp_path / "filingwatch.db")
+    db = dbconn.open_db(tmp_path / "filingwatch.db")
     write(db, csrcfd_rows(), baseline=True)
     for batch in sse_rows():
         write(db, batch)
@@ -135,7 +137,7 @@ def test_stage_moves_across_sources_are_events(lanxin):
 
 
 def test_sources_arriving_out_of_order_raise_no_backward_moves(tmp_path):
-    db = storage.open_db(tmp_path / "late.db")
+    db = dbconn.open_db(tmp_path / "late.db")
     write(db, notice_rows())  # listed first (e.g. the notice spider ran before the others)
     write(db, approval_rows())
     write(db, csrcfd_rows())
@@ -148,7 +150,7 @@ def test_sources_arriving_out_of_order_raise_no_backward_moves(tmp_path):
 
 
 def test_view_shows_stage_events_no_document_shows(tmp_path):
-    db = storage.open_db(tmp_path / "v.db")
+    db = dbconn.open_db(tmp_path / "v.db")
     write(db, [Filing(source="hkex_app", native_id="108999", company=FULL, kind="hk_application",
                       title="Application Proof", status="hk_application_filed",
                       company_stage="hk_application_filed", event_date="2025-05-01")])  # fmt: skip
@@ -227,7 +229,7 @@ def test_db_is_readable_while_written(lanxin, tmp_path):
 
 @pytest.mark.slow
 def test_candidates_are_listed_and_merged_on_request(cli, tmp_path):
-    db = storage.open_db(tmp_path / "filingwatch.db")
+    db = dbconn.open_db(tmp_path / "filingwatch.db")
     write(db, [Filing(source="cninfo", native_id="a", company="摩尔线程", kind="doc", title="a")])
     write(db, [Filing(source="sse", native_id="b", company="摩尔线程智能科技(北京)股份有限公司",
                       kind="doc", title="b")])  # fmt: skip

@@ -17,14 +17,14 @@ import hashlib
 import re
 from typing import Any
 
-from scraper import stages as st
-from scraper.items import Filing, Project, StageStep
+from scraper.core import stages as st
+from scraper.core.records import Filing, Project, StageStep
+from scraper.core.timeutil import epoch_ms_to_date, epoch_ms_to_local, parse_date
 from scraper.parsers.common import BadPayload, ChallengePage, ZeroRows, decode_html, load_json
 from scraper.parsers.common import clean_text as _clean
 from scraper.parsers.common import code_text as _code
 from scraper.parsers.common import to_int as _int
-from scraper.projects import ListPage, finish_timeline, with_current
-from scraper.timeutil import epoch_ms_to_date, epoch_ms_to_local, parse_date
+from scraper.parsers.review import ListPage, finish_timeline, with_current
 
 SOURCE = "bse"
 REGULATOR = "北交所"

@@ -16,11 +16,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from scraper import stages
-from scraper.items import Filing
-from scraper.names import issuer_name_in
+from scraper.core import stages
+from scraper.core.names import issuer_name_in
+from scraper.core.records import Filing
+from scraper.core.timeutil import epoch_ms_to_date, parse_date
 from scraper.parsers.common import BadPayload, ZeroRows, load_json
-from scraper.timeutil import epoch_ms_to_date, parse_date
 
 SOURCE = "cninfo"
 DEFAULT_PDF_BASE = "http://static.cninfo.com.cn/"

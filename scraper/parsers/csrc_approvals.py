@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import lxml.html
 
-from scraper import stages
-from scraper.items import Filing
-from scraper.names import legal_name_in
+from scraper.core import stages
+from scraper.core.names import legal_name_in
+from scraper.core.records import Filing
+from scraper.core.timeutil import epoch_ms_to_date, parse_date
 from scraper.parsers.common import (
     BadPayload,
     ChallengePage,
@@ -30,7 +31,6 @@ from scraper.parsers.common import (
     looks_like_challenge,
 )
 from scraper.parsers.common import to_int as _int
-from scraper.timeutil import epoch_ms_to_date, parse_date
 
 SOURCE = "csrc_approvals"
 

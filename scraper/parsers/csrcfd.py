@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import cn2an
 from lxml import etree
 
+from scraper.core.timeutil import parse_date
 from scraper.parsers.common import (
     BadPayload,
     ChallengePage,
@@ -25,7 +26,6 @@ from scraper.parsers.common import (
     decode_html,
     looks_like_challenge,
 )
-from scraper.timeutil import parse_date
 
 SOURCE = "csrcfd"
 
@@ -356,7 +356,7 @@ def _max_page_link(text: str) -> int | None:
 
 def to_filing(record: TutoringRecord, page_url: str):
     """The shared Filing shape for storage; the status column is the company's current stage."""
-    from scraper.items import Filing
+    from scraper.core.records import Filing
 
     return Filing(
         source=SOURCE,
@@ -369,6 +369,9 @@ def to_filing(record: TutoringRecord, page_url: str):
         status=record.status,
         status_raw=record.status_raw,
         company_stage=record.status,
+        # the tutoring stage is dated by the list's 备案时间 on every row of the company, so a
+        # company first seen through a progress report still gets its filing date
+        stage_date=record.filing_date if record.status == "tutoring" else record.disclosed_date,
         broker=record.broker,
         regulator=record.regulator,
         board=record.board,

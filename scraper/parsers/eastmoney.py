@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from scraper.items import Filing
+from scraper.core.records import Filing
+from scraper.core.timeutil import parse_date
 from scraper.parsers import csrcfd
 from scraper.parsers.common import BadPayload, ZeroRows, load_json
 from scraper.parsers.common import to_int as _int
-from scraper.timeutil import parse_date
 
 SOURCE = "eastmoney_tutoring"
 REPORT_NAME = "RPT_IPO_TUTRECORD"

@@ -23,10 +23,10 @@ from urllib.parse import urljoin
 
 import cn2an
 
-from scraper import stages
+from scraper.core import stages
+from scraper.core.timeutil import HONG_KONG, epoch_ms_to_local
 from scraper.parsers.common import BadPayload, load_json
 from scraper.parsers.hkex_common import hk_date, stock_code
-from scraper.timeutil import HONG_KONG, epoch_ms_to_local
 
 SOURCE = "hkex_app"
 STATUS_FILES = ("appactive_app", "appactive_appphip", "appinactive", "applisted", "appreturned")
@@ -344,7 +344,7 @@ def app_url(base_url: str, relative: str | None) -> str | None:
 
 def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
     """One Filing per document of the applicant (the shared storage shape)."""
-    from scraper.items import Filing
+    from scraper.core.records import Filing
 
     filings = []
     status_raw = f"{app.status}:{app.status_code or ''}"

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from scraper.timeutil import HONG_KONG
+from scraper.core.timeutil import HONG_KONG
 
 _DMY_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?")
 _DM_TIME_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})\s*$")

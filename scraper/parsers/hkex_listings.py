@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
-from scraper import stages
+from scraper.core import stages
 from scraper.parsers.common import (
     BadPayload,
     ChallengePage,
@@ -428,7 +428,7 @@ def doc_claims(docs: list[ListingDoc]) -> list[Claim]:
 
 def listing_filings(docs: list[ListingDoc], page_url: str) -> list:
     """One Filing per document (native id = PDF file number, shared by all three pages)."""
-    from scraper.items import Filing
+    from scraper.core.records import Filing
 
     out = []
     for d in docs:

@@ -16,16 +16,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from scraper import stages
-from scraper.items import Filing
-from scraper.names import legal_name_in
+from scraper.core import stages
+from scraper.core.names import legal_name_in
+from scraper.core.records import Filing
+from scraper.core.timeutil import parse_date
 from scraper.parsers.common import (
     TableMissing,
     ZeroRows,
     decode_html,
     html_document,
 )
-from scraper.timeutil import parse_date
 
 SOURCE = "sse_notices"
 

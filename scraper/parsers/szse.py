@@ -14,20 +14,20 @@ import re
 import unicodedata
 from typing import Any
 
-from scraper import stages as st
-from scraper.items import Filing, Project, StageStep
+from scraper.core import stages as st
+from scraper.core.records import Filing, Project, StageStep
+from scraper.core.timeutil import parse_date
 from scraper.parsers.common import BadPayload, ZeroRows, load_json
 from scraper.parsers.common import clean_text as _clean
 from scraper.parsers.common import code_text as _code
 from scraper.parsers.common import to_float as _float
 from scraper.parsers.common import to_int as _int
-from scraper.projects import (
+from scraper.parsers.review import (
     ListPage,
     resume_steps,
     termination_detail,
     with_current,
 )
-from scraper.timeutil import parse_date
 
 SOURCE = "szse"
 REGULATOR = "深交所"

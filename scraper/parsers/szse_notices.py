@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from scraper import stages
-from scraper.items import Filing
-from scraper.names import issuer_name_in, legal_name_in
+from scraper.core import stages
+from scraper.core.names import issuer_name_in, legal_name_in
+from scraper.core.records import Filing
+from scraper.core.timeutil import parse_date
 from scraper.parsers import cninfo
 from scraper.parsers.common import (
     BadPayload,
@@ -30,7 +31,6 @@ from scraper.parsers.common import (
     html_document,
     load_json,
 )
-from scraper.timeutil import parse_date
 
 SOURCE = "szse_notices"
 PDF_BASE = "https://disc.static.szse.cn/download"

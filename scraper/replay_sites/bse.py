@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from scraper.core.timeutil import SHANGHAI
 from scraper.parsers.common import unwrap_jsonp
 from scraper.replay import ReplayRequest, ReplayResponse
 from scraper.replay_sites.sse import synthetic_name
-from scraper.timeutil import SHANGHAI
 
 LIST = "/projectNewsController/infoResult.do"
 DETAIL = "/projectNewsController/infoDetailResult.do"

@@ -49,6 +49,7 @@ def apply(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS companies_stock_code ON companies(stock_code);
         """
     )
-    from scraper import companies
+    from scraper.core.timeutil import now_iso
+    from scraper.db.companies import rekey_all
 
-    companies.rekey_all(db)
+    rekey_all(db.conn, now_iso())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,9 @@ class Filing:
     status: str | None = None  # normalised status (unknown values verbatim, flagged)
     status_raw: str | None = None  # status exactly as the source printed it
     company_stage: str | None = None  # the company's current stage as this record states it
+    # the date the source states for company_stage (csrcfd: the list's 备案时间 for tutoring);
+    # None: event_date, then disclosed_date
+    stage_date: str | None = None
     broker: str | None = None  # tutoring broker / sponsor
     regulator: str | None = None  # CSRC bureau (派出机构) or exchange
     board: str | None = None  # star, chinext, main, bse, sehk, gem ...
@@ -129,3 +133,34 @@ class HkexBatch:
     files: list[dict] = field(default_factory=list)
     # hkex_listings: stages a stock reached, with dates (parsers.hkex_listings.Claim)
     claims: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class ProjectState:
+    """What the database knows about a source's projects, so a spider can tell what changed."""
+
+    source: str
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cursor: dict[str, Any] = field(default_factory=dict)
+    today: str = ""
+
+    def changed(self, project: Project) -> bool:
+        """New, its update stamp or status moved since the details were fetched, or unsure.
+
+        Date-only stamps (SZSE updtdt) cannot tell two changes of one day apart, so a project
+        stamped on or after the day its details were fetched is checked again.
+        """
+        row = self.rows.get(project.native_id)
+        if row is None or row["detail_key"] != project.list_key:
+            return True
+        stamp = project.updated or ""
+        fetched = (row["detail_fetched_at"] or "")[:10]
+        return len(stamp) == 10 and bool(fetched) and stamp >= fetched
+
+    def pending(self) -> list[tuple[str, str | None, dict]]:
+        """Projects whose details failed or were never fetched: (native_id, board, list item)."""
+        out = []
+        for native_id, row in self.rows.items():
+            if row["detail_key"] != row["list_key"] and row["raw"]:
+                out.append((native_id, row["board"], json.loads(row["raw"])))
+        return out
