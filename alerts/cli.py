@@ -53,8 +53,8 @@ def alerts():
 @config_option
 def alerts_test(channels, config_path):
     """Send a test message to every channel (or --channel NAME); exit 1 if one fails."""
-    from alerts.config import check_channels, settings
-    from alerts.delivery import send_test
+    from alerts.config import settings
+    from alerts.delivery import check_channels, send_test
     from scraper.config import ConfigError
 
     cfg = load_config(config_path)
@@ -119,8 +119,8 @@ def alerts_history(limit, channel, rule, fmt, config_path, db_path):
 @db_option
 def alerts_deliver(timeout, config_path, db_path):
     """Deliver due alerts now and exit (for use without the daemon, e.g. from cron)."""
-    from alerts.config import check_channels, settings
-    from alerts.delivery import Deliverer
+    from alerts.config import settings
+    from alerts.delivery import Deliverer, check_channels
     from scraper.config import ConfigError
     from scraper.db import connection as dbconn
 

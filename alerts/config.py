@@ -19,7 +19,7 @@ from typing import Any
 
 from alerts import render, sectors
 from alerts.rules import EVENT_NAMES, Rule, resolve_events
-from scraper.config import Config, ConfigError, KeyContext, _take, line_of, register_section
+from scraper.config import Config, KeyContext, _take, line_of, register_section
 from scraper.sources import SOURCES
 
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
@@ -339,22 +339,3 @@ def settings(cfg: Config | None) -> AlertSettings:
         channels=s.get("channels") or {}, options=s.get("alerts") or d.options,
         daemon=s.get("daemon") or d.daemon,
     )  # fmt: skip
-
-
-def check_channels(cfg: Config, names: list[str] | None = None) -> None:
-    """Instantiate each channel's apprise URL: an invalid one is a ConfigError naming its key."""
-    from alerts.delivery import instantiate
-
-    for channel in settings(cfg).channels.values():
-        if names is not None and channel.name not in names:
-            continue
-        url = channel.expanded_url()
-        missing = re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", url)
-        if missing:
-            raise ConfigError(cfg.path, channel.key, f"environment variable {missing[0]} is not set "
-                              f"(channel {channel.name!r})", channel.line)  # fmt: skip
-        if instantiate(url) is None:
-            raise ConfigError(cfg.path, channel.key, f"apprise cannot use this URL (channel {channel.name!r}); "
-                              "see https://github.com/caronc/apprise/wiki", channel.line)  # fmt: skip
-
-

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -27,7 +28,8 @@ import apprise
 from apprise.decorators import notify
 
 from alerts import render
-from alerts.config import AlertSettings, Channel
+from alerts.config import AlertSettings, Channel, settings
+from scraper.config import Config, ConfigError
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
 
@@ -294,3 +296,18 @@ def send_test(settings: AlertSettings, names: list[str] | None = None) -> list[t
         ok, error = senders.send(name, title, body)
         out.append((name, masked(channel.expanded_url()), ok, error))
     return out
+
+
+def check_channels(cfg: Config, names: list[str] | None = None) -> None:
+    """Instantiate each channel's apprise URL: an invalid one is a ConfigError naming its key."""
+    for channel in settings(cfg).channels.values():
+        if names is not None and channel.name not in names:
+            continue
+        url = channel.expanded_url()
+        missing = re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", url)
+        if missing:
+            raise ConfigError(cfg.path, channel.key, f"environment variable {missing[0]} is not set "
+                              f"(channel {channel.name!r})", channel.line)  # fmt: skip
+        if instantiate(url) is None:
+            raise ConfigError(cfg.path, channel.key, f"apprise cannot use this URL (channel {channel.name!r}); "
+                              "see https://github.com/caronc/apprise/wiki", channel.line)  # fmt: skip

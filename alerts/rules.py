@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from alerts.sectors import Classification, is_latin
-from scraper.core import stages
+from scraper.core import regulators, stages
 from scraper.core.names import name_key
 
 FILING = "filing"  # event name for "any new document" (kind='filing' events)
@@ -79,14 +79,16 @@ def match(rule: Rule, event: dict, cls: Classification) -> list[dict[str, str]] 
         if event.get("source") not in rule.sources:
             return None
         reasons.append({"by": "source", "match": event["source"]})
-    for key, field_names in (("brokers", ("broker",)), ("regulators", ("regulator", "board"))):
-        wanted = getattr(rule, key)
-        if not wanted:
-            continue
-        hit = next((w for w in wanted for f in field_names if _contains(w, event.get(f))), None)
+    if rule.brokers:
+        hit = next((w for w in rule.brokers if _contains(w, event.get("broker"))), None)
         if hit is None:
             return None
-        reasons.append({"by": key[:-1], "match": hit})
+        reasons.append({"by": "broker", "match": hit})
+    if rule.regulators:
+        hit = next((w for w in rule.regulators if _names_regulator(w, event)), None)
+        if hit is None:
+            return None
+        reasons.append({"by": "regulator", "match": hit})
     if rule.sectors or rule.companies:
         who = [{"by": "sector", "match": s} for s in cls.sectors if s in rule.sectors]
         who += [{"by": "company", "match": c} for c in rule.companies if _names_company(c, event, cls)]
@@ -94,6 +96,16 @@ def match(rule: Rule, event: dict, cls: Classification) -> list[dict[str, str]] 
             return None
         reasons[:0] = who
     return reasons
+
+
+def _names_regulator(entry: str, event: dict) -> bool:
+    """上交所, 上海证券交易所 and SSE are one body (core.regulators); other text matches as a part
+    of the regulator or board a source printed."""
+    wanted = regulators.regulator_id(entry)
+    printed = (event.get("regulator"), event.get("board"))
+    if wanted is not None and any(regulators.regulator_id(p) == wanted for p in printed if p):
+        return True
+    return any(_contains(entry, p) for p in printed)
 
 
 def _names_company(entry: str, event: dict, cls: Classification) -> bool:

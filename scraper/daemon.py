@@ -34,8 +34,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts import incidents
-from alerts.config import AlertSettings, check_channels, parse_duration, settings
-from alerts.delivery import Deliverer, masked
+from alerts.config import AlertSettings, parse_duration, settings
+from alerts.delivery import Deliverer, check_channels, masked
 from scraper.config import Config, ConfigError, line_of
 from scraper.core.timeutil import SHANGHAI
 from scraper.db import connection as dbconn

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from alerts import rules
-from alerts.config import check_channels, settings
+from alerts.config import settings
+from alerts.delivery import check_channels
 from alerts.render import render_events
 from alerts.sectors import default_taxonomy
 from scraper import config

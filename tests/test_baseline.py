@@ -1,0 +1,93 @@
+"""Baseline is the source's state: history never alerts, even when the first sweep is cut short.
+
+Real crawls of the replay's csrcfd list (fixtures: two pages, 20 rows), a watch rule that fires
+on every tutoring move, and the outbox counted after each run.
+"""
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+WATCH = """
+[[channels]]
+name = "console"
+url = "console://"
+[[watch]]
+name = "everything"
+events = ["tutoring", "tutoring_done", "withdrawn", "filing"]
+channels = ["console"]
+"""
+NEW = {"company": "长江算力芯片股份有限公司", "broker": "中信证券股份有限公司", "regulator": "湖北证监局",
+       "filing_date": "2026-11-28", "status": "辅导备案", "report_type": "辅导备案报告"}  # fmt: skip
+
+
+def scalar(db, sql):
+    try:
+        with sqlite3.connect(db, timeout=10) as conn:
+            return conn.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+def wait_for(predicate, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def complete_then_news(cli, replay, cfg, db):
+    """The run after the cut finishes the first sweep: still history. Then one real filing."""
+    rerun = cli("crawl", "csrcfd", "--config", str(cfg))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-1500:]
+    assert scalar(db, "SELECT count(*) FROM filings") == 20
+    assert scalar(db, "SELECT count(*) FROM outbox") == 0  # history: no alert at all
+    assert scalar(db, "SELECT count(*) FROM events WHERE baseline = 0") == 0
+    assert scalar(db, "SELECT baseline_done_at IS NOT NULL FROM crawl_state") == 1
+
+    replay.site("csrcfd").control("publish", dict(NEW))
+    news = cli("crawl", "csrcfd", "--config", str(cfg))
+    assert news.returncode == 0, news.stdout + news.stderr[-1500:]
+    assert scalar(db, "SELECT count(*) FROM outbox") == 1  # one message for the new company
+    assert scalar(db, "SELECT json_extract(payload, '$.company') FROM outbox") == NEW["company"]
+
+
+def test_killed_first_crawl_alerts_on_nothing_from_history(replay, make_config, cli):
+    cfg = make_config(replay.base_url, extra=WATCH)
+    db = cfg.parent / "filingwatch.db"
+    fault = replay.add_fault("slow", site="csrcfd", path=r"index_2\.html", delay=8.0, count=1)
+    proc = subprocess.Popen([sys.executable, "-m", "scraper.cli", "crawl", "csrcfd", "--config", str(cfg)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    wait_for(lambda: scalar(db, "SELECT count(*) FROM filings") >= 10)  # page 1 committed
+    wait_for(lambda: fault.count == 0)  # page 2 is being served, slowly
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert scalar(db, "SELECT baseline_done_at FROM crawl_state") is None
+    complete_then_news(cli, replay, cfg, db)
+
+
+def test_first_crawl_cut_by_run_timeout_alerts_on_nothing_from_history(replay, make_config, cli):
+    cfg = make_config(replay.base_url, extra=WATCH)
+    db = cfg.parent / "filingwatch.db"
+    replay.add_fault("slow", site="csrcfd", path=r"index_2\.html", delay=6.0, count=1)
+    cut = cli("crawl", "csrcfd", "--config", str(cfg), "-s", "CLOSESPIDER_TIMEOUT=1")
+    assert scalar(db, "SELECT finish_reason FROM source_runs") == "closespider_timeout", cut.stdout
+    assert 0 < scalar(db, "SELECT count(*) FROM filings") < 20
+    assert scalar(db, "SELECT baseline_done_at FROM crawl_state") is None
+    complete_then_news(cli, replay, cfg, db)
+
+
+def test_alert_baseline_flag_still_alerts_on_the_first_sweep(replay, make_config, cli):
+    cfg = make_config(replay.base_url, extra=WATCH)
+    db = cfg.parent / "filingwatch.db"
+    first = cli("crawl", "csrcfd", "--config", str(cfg), "--alert-baseline")
+    assert first.returncode == 0, first.stderr[-1500:]
+    assert scalar(db, "SELECT count(*) FROM outbox") > 0
