@@ -147,3 +147,16 @@ def test_a_rule_for_another_exchange_does_not_fire(tmp_path, db):
     cfg = cfg_with(tmp_path, '[[watch]]\nname = "sz"\nregulators = ["深交所"]\nchannels = ["c"]')
     ingest.write_projects(db, project_batch(None), ingest.WriteContext(), OutboxSink(cfg))
     assert queued(db) == []
+
+
+def test_parser_dates_the_tutoring_stage_by_the_lists_filing_date():
+    from scraper import FIXTURES_DIR
+    from scraper.parsers.csrcfd import parse_list_page, to_filing
+
+    url = "http://127.0.0.1/csrcfd/index.html"
+    records = parse_list_page((FIXTURES_DIR / "csrcfd" / "index.html").read_bytes(), url).records
+    progress = [r for r in records if r.status == st.TUTORING and r.report_type == "progress_report"]
+    assert progress, "the fixture has a progress report of a company in tutoring"
+    for r in progress:
+        f = to_filing(r, url)
+        assert f.stage_date == r.filing_date != f.event_date
