@@ -31,11 +31,14 @@ def run(once, verbose, config_path, db_path):
     daemon = Daemon(cfg)
     try:
         if once:
+            daemon.install_signal_handlers()
             daemon.prepare()
             try:
                 outcomes = daemon.run_cycle()
             finally:
                 daemon.stop()
+            if daemon.signalled:  # interrupted: the crawls were ended, say so like a shell would
+                sys.exit(128 + daemon.signalled)
             sys.exit(0 if all(o.health == "ok" and not o.failure for o in outcomes) else 1)
         daemon.run_forever()
     except (DaemonError, ConfigError) as exc:
