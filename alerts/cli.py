@@ -1,6 +1,7 @@
-"""Commands of the alert layer and the daemon: match, alerts test|pending|history|deliver, run, demo.
+"""Commands of the alert layer: match, alerts test|pending|history|deliver.
 
-Registered on the main group in scraper/cli.py; they reuse its option decorators and output.
+Registered on the root group by scraper/cli/app.py; they reuse the shared option decorators and
+output of scraper.cli.options (and import nothing else of the CLI, so this module imports alone).
 Everything heavier than click is imported inside the commands, so `filingwatch --help` and the
 other commands do not pay for the alert layer at start-up.
 """
@@ -8,13 +9,11 @@ other commands do not pay for the alert layer at start-up.
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from pathlib import Path
 
 import click
 
-from scraper.cli import _emit, _read, config_option, db_option, format_option, load_config
+from scraper.cli.options import _emit, _read, config_option, db_option, format_option, load_config
 
 
 @click.command("match")
@@ -139,45 +138,4 @@ def alerts_deliver(timeout, config_path, db_path):
     sys.exit(1 if report.failed else 0)
 
 
-@click.command("run")
-@click.option("--once", is_flag=True, help="Crawl every enabled source once, deliver, and exit.")
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-@config_option
-@db_option
-def run(once, verbose, config_path, db_path):
-    """Run the daemon: every enabled source on its schedule, alerts delivered continuously.
-
-    Each crawl is a subprocess with a timeout; SIGTERM stops scheduling, ends the running crawl
-    (SIGTERM, then SIGKILL after daemon.stop_timeout) and exits. A lock file next to the
-    database refuses a second daemon. Logs go to stderr as key=value lines.
-    """
-    from scraper.config import ConfigError
-    from scraper.daemon import Daemon, DaemonError, setup_logging
-
-    setup_logging(logging.DEBUG if verbose else logging.INFO)
-    cfg = load_config(config_path, db_path)
-    daemon = Daemon(cfg)
-    try:
-        if once:
-            daemon.prepare()
-            try:
-                outcomes = daemon.run_cycle()
-            finally:
-                daemon.stop()
-            sys.exit(0 if all(o.health == "ok" and not o.failure for o in outcomes) else 1)
-        daemon.run_forever()
-    except (DaemonError, ConfigError) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-@click.command("demo")
-@click.option("--workdir", type=click.Path(file_okay=False), default="demo", show_default=True,
-              help="Folder for config.toml, filingwatch.db, mail/ and logs/ (its state is reset).")  # fmt: skip
-def demo(workdir):
-    """Full cycle against the bundled replay: crawl, a new filing, alerts to console and a mailbox."""
-    from alerts.demo import run_demo
-
-    sys.exit(run_demo(Path(workdir), echo=click.echo))
-
-
-COMMANDS = (match, alerts, run, demo)
+COMMANDS = (match, alerts)

@@ -10,6 +10,14 @@ Scheduling is APScheduler 3 (BackgroundScheduler, thread pool): a job blocks its
 until its crawl exits, so `max_instances=1` really means one run of a source at a time;
 `coalesce=True` folds missed runs into one; `misfire_grace_time` is half the interval. The
 deliverer runs in its own thread. Logs go to stderr as key=value lines.
+
+Each crawl starts in its own session (process group), so stopping it signals the whole group:
+SIGTERM or SIGINT to the daemon, `run` or `run --once`, ends every crawl (SIGTERM, SIGKILL
+after a grace), waits for it and only then exits; no crawl outlives its daemon.
+
+Time enters through one seam: `clock` (what "now" is for triggers and run-now jobs) and
+`scheduler_factory` (which APScheduler to drive), so tests step the schedule with a fake clock
+instead of sleeping.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +39,7 @@ from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobPool
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -42,6 +52,12 @@ from scraper.db import connection as dbconn
 from scraper.db import runs
 
 log = logging.getLogger("filingwatch.daemon")
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(SHANGHAI)
 
 
 class DaemonError(RuntimeError):
@@ -92,8 +108,13 @@ def kv(**fields) -> str:
 # ---------------------------------------------------------------- schedules
 
 
-def trigger_for(cfg: Config, slug: str, min_interval: float):
-    """(APScheduler trigger, period in seconds) from `[sources.X] schedule` and `jitter`."""
+def trigger_for(cfg: Config, slug: str, min_interval: float, now: datetime | None = None):
+    """(APScheduler trigger, period in seconds) from `[sources.X] schedule` and `jitter`.
+
+    `now` (default: the wall clock) anchors an interval's first fire time, so a fake clock
+    gives a predictable schedule.
+    """
+    now = now or system_clock()
     src = cfg.source(slug)
     key = f"sources.{slug}.schedule"
     kind, _, spec = src.schedule.partition(":")
@@ -102,7 +123,8 @@ def trigger_for(cfg: Config, slug: str, min_interval: float):
         seconds = parse_duration(spec)
         if seconds is None or seconds <= 0:
             raise ConfigError(cfg.path, key, f"expected a positive interval, got {spec!r}", _line(cfg, key))
-        trigger = IntervalTrigger(seconds=seconds, timezone=cfg.timezone, jitter=jitter)
+        trigger = IntervalTrigger(seconds=seconds, timezone=cfg.timezone, jitter=jitter,
+                                  start_date=now + timedelta(seconds=seconds))  # fmt: skip
         period = seconds
     else:
         try:
@@ -110,7 +132,7 @@ def trigger_for(cfg: Config, slug: str, min_interval: float):
         except ValueError as exc:
             raise ConfigError(cfg.path, key, f"bad crontab {spec!r}: {exc}", _line(cfg, key)) from None
         trigger.jitter = jitter
-        first = trigger.get_next_fire_time(None, datetime.now(SHANGHAI))
+        first = trigger.get_next_fire_time(None, now)
         second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
         period = (second - first).total_seconds() if first and second else 86400.0
     if period < min_interval:
@@ -140,8 +162,12 @@ class CrawlOutcome:
 
 
 class Daemon:
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config, *, clock: Clock = system_clock,
+                 scheduler_factory: Callable[..., BaseScheduler] = BackgroundScheduler):  # fmt: skip
         self.cfg = cfg
+        self.clock = clock
+        self.scheduler_factory = scheduler_factory
+        self.signalled: int | None = None  # the signal that stopped us, if one did
         self.settings: AlertSettings = settings(cfg)
         self.options = self.settings.daemon
         self.stop_event = threading.Event()
@@ -149,8 +175,10 @@ class Daemon:
         self._procs: dict[str, subprocess.Popen] = {}
         self._active: set[str] = set()  # sources whose run_source is in progress
         self._lock = threading.Lock()
+        self._stopping: set[int] = set()  # pids of crawls being terminated
+        self._stoppers: list[threading.Thread] = []  # the threads terminating them
         self._lock_file = None
-        self.scheduler: BackgroundScheduler | None = None
+        self.scheduler: BaseScheduler | None = None
         self._deliver_thread: threading.Thread | None = None
         self.deliverer: Deliverer | None = None
         self.log_dir = Path(self.options.log_dir) if self.options.log_dir else cfg.data_dir / "logs"
@@ -216,8 +244,9 @@ class Daemon:
             with self._lock:  # stop() either sees this process or we see its stop flag
                 if self.stop_event.is_set():
                     return None
+                # own session: stopping the crawl signals its whole process group
                 proc = subprocess.Popen(self.crawl_command(source), stdout=out, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)  # fmt: skip
+                                        stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
                 self._procs[source] = proc
             failure = None
             try:
@@ -264,16 +293,48 @@ class Daemon:
         finally:
             db.conn.close()
 
+    @staticmethod
+    def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+        try:
+            os.killpg(proc.pid, sig)  # the crawl leads its own group (start_new_session)
+        except ProcessLookupError:
+            pass
+
     def _terminate(self, proc: subprocess.Popen, grace: float) -> None:
-        """SIGTERM lets Scrapy close the run as interrupted; SIGKILL if it does not go."""
+        """SIGTERM lets Scrapy close the run as interrupted; SIGKILL if it does not go.
+
+        Both go to the crawl's process group; the SIGKILL is sent before the leader is reaped,
+        so its group id cannot have been reused.
+        """
         if proc.poll() is not None:
             return
-        proc.terminate()
+        self._signal_group(proc, signal.SIGTERM)
         try:
             proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            self._signal_group(proc, signal.SIGKILL)
             proc.wait()
+
+    def stop_crawls(self) -> None:
+        """Terminate every running crawl; return when all are gone, whoever started ending them.
+
+        Called from the signal handler's thread and from stop(): each crawl is terminated once,
+        and stop() cannot return (and the process exit) while another thread is still between
+        a crawl's SIGTERM and its SIGKILL.
+        """
+        with self._lock:
+            for source, proc in self._procs.items():
+                if proc.pid in self._stopping:
+                    continue
+                self._stopping.add(proc.pid)
+                log.info("event=crawl_stop %s", kv(source=source, pid=proc.pid))
+                t = threading.Thread(target=self._terminate, args=(proc, self.options.stop_timeout),
+                                     name=f"stop-{source}", daemon=True)  # fmt: skip
+                t.start()
+                self._stoppers.append(t)
+            stoppers = list(self._stoppers)
+        for t in stoppers:
+            t.join()
 
     def check_health(self) -> None:
         db = dbconn.open_db(self.cfg.db_path, migrate=False)
@@ -313,9 +374,9 @@ class Daemon:
             log.info("event=channel %s", kv(name=ch.name, url=masked(ch.expanded_url())))
 
     def add_source_job(self, slug: str, *, run_now: bool = False) -> None:
-        trigger, period = trigger_for(self.cfg, slug, self.options.min_interval)
+        trigger, period = trigger_for(self.cfg, slug, self.options.min_interval, now=self.clock())
         grace = max(1, int(period / 2))
-        extra = {"next_run_time": datetime.now(SHANGHAI)} if run_now else {}
+        extra = {"next_run_time": self.clock()} if run_now else {}
         self.scheduler.add_job(
             self.run_source, trigger, args=[slug], id=f"crawl:{slug}", name=f"crawl {slug}",
             max_instances=1, coalesce=True, misfire_grace_time=grace, replace_existing=True, **extra,
@@ -326,7 +387,7 @@ class Daemon:
     def start(self) -> None:
         self.prepare()
         sources = self.enabled_sources()
-        self.scheduler = BackgroundScheduler(
+        self.scheduler = self.scheduler_factory(
             timezone=self.cfg.timezone,
             executors={"default": JobPool(max_workers=max(1, min(self.options.workers, len(sources) or 1)) + 1)},
         )  # fmt: skip
@@ -346,11 +407,7 @@ class Daemon:
         self.wake.set()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
-        with self._lock:
-            procs = list(self._procs.items())
-        for source, proc in procs:
-            log.info("event=crawl_stop %s", kv(source=source, pid=proc.pid))
-            self._terminate(proc, grace=self.options.stop_timeout)
+        self.stop_crawls()
         deadline = time.monotonic() + self.options.stop_timeout
         while self._active and time.monotonic() < deadline:  # jobs finish their bookkeeping
             time.sleep(0.05)
@@ -362,13 +419,26 @@ class Daemon:
         self.release_lock()
         log.info("event=stopped %s", kv(pid=os.getpid()))
 
-    def run_forever(self) -> None:
+    def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT: stop scheduling and end the running crawls (`run` and `run --once`).
+
+        The crawls run in their own sessions, so a terminal's Ctrl-C reaches only us: we pass it
+        on. Terminating runs in a thread, since the handler must return for the main thread to
+        get on with stopping.
+        """
+
         def on_signal(signum, _frame):
             log.info("event=signal %s", kv(signal=signal.Signals(signum).name))
+            self.signalled = self.signalled or signum
             self.stop_event.set()
+            self.wake.set()
+            threading.Thread(target=self.stop_crawls, name="stop-crawls", daemon=True).start()
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+
+    def run_forever(self) -> None:
+        self.install_signal_handlers()
         self.start()
         try:
             while not self.stop_event.wait(0.5):
@@ -383,5 +453,6 @@ class Daemon:
         sources = sources if sources is not None else self.enabled_sources()
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
             outcomes = [o for o in pool.map(self.run_source, sources) if o is not None]
-        self.deliverer.drain(timeout=deliver_timeout)
+        if not self.stop_event.is_set():  # stopped by a signal: exit now, the outbox keeps the rest
+            self.deliverer.drain(timeout=deliver_timeout)
         return outcomes

@@ -1,6 +1,6 @@
 """`filingwatch company NAME` and `filingwatch companies`: one timeline per company, who is where.
 
-Registered on the main group in scraper/cli.py. Reads through a read-only connection; imports
+Registered on the root group by scraper/cli/app.py. Reads through a read-only connection; imports
 stay light (no Scrapy, no sqlite-utils) so the command answers quickly.
 """
 
@@ -11,6 +11,8 @@ import sqlite3
 import sys
 
 import click
+
+from scraper.cli.options import _emit, load_config
 
 
 def _options(f):
@@ -30,20 +32,12 @@ def _connect(config_path: str | None, db_path: str | None) -> sqlite3.Connection
     if db_path:
         path = Path(db_path)
     else:
-        from scraper.cli import load_config
-
         path = load_config(config_path, None).db_path
     if not path.exists():
         raise click.ClickException(f"database not found: {path}; run `filingwatch crawl` first")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     conn.execute("PRAGMA busy_timeout = 30000")
     return conn
-
-
-def _emit(rows: list[dict], fmt: str) -> None:
-    from scraper.cli import _emit as emit
-
-    emit(rows, fmt)
 
 
 @click.command()
@@ -181,7 +175,6 @@ def _merge(config_path, db_path, drop: int | None, keep: int | None) -> None:
     if drop is None or keep is None or drop == keep:
         raise click.UsageError("--merge ID and --into ID name two different companies")
     from scraper import companies
-    from scraper.cli import load_config
     from scraper.core.timeutil import now_iso
     from scraper.db import connection as dbconn
 
