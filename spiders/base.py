@@ -27,6 +27,10 @@ def source_extra(settings, slug: str) -> dict:
 
 class SourceSpider(scrapy.Spider):
     source = ""
+    # True for spiders whose every non-incremental run walks one fixed plan (a date window, a
+    # set of pages): finishing it without an error is a complete sweep, which ends the source's
+    # baseline (scraper/db/runs.py). Others set `run.completed_full` themselves.
+    complete_when_finished = False
     # Non-2xx answers reach the callback after retries, so they are recorded, not dropped.
     handle_httpstatus_list = [403, 404, 429, 500, 502, 503, 504]
 

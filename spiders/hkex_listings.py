@@ -65,6 +65,7 @@ def chained(callback):
 class HkexListingsSpider(HkexSpider):
     name = "hkex_listings"
     source = "hkex_listings"
+    complete_when_finished = True
 
     @classmethod
     def update_settings(cls, settings):

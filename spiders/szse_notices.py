@@ -28,6 +28,7 @@ NOTICE_LIST_PATH = "/disclosure/notice/company/index.html"
 class SzseNoticesSpider(ListingSpider):
     name = "szse_notices"
     source = "szse_notices"
+    complete_when_finished = True
 
     async def start(self):
         self.load_state()

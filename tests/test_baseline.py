@@ -91,3 +91,14 @@ def test_alert_baseline_flag_still_alerts_on_the_first_sweep(replay, make_config
     first = cli("crawl", "csrcfd", "--config", str(cfg), "--alert-baseline")
     assert first.returncode == 0, first.stderr[-1500:]
     assert scalar(db, "SELECT count(*) FROM outbox") > 0
+
+
+@pytest.mark.parametrize("source", sorted(__import__("scraper.sources", fromlist=["SOURCES"]).SOURCES))
+def test_every_sources_first_healthy_sweep_ends_its_baseline(replay, make_config, cli, source):
+    """Otherwise a source would stay baseline for ever and never alert."""
+    cfg = make_config(replay.base_url, sources=(source,))
+    db = cfg.parent / "filingwatch.db"
+    run = cli("crawl", source, "--config", str(cfg))
+    assert run.returncode == 0, run.stdout + run.stderr[-1500:]
+    assert scalar(db, "SELECT health FROM source_runs ORDER BY id DESC LIMIT 1") == "ok", run.stdout
+    assert scalar(db, f"SELECT baseline_done_at IS NOT NULL FROM crawl_state WHERE source = '{source}'") == 1
