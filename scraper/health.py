@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 ERROR_KINDS = {
     "challenge_page", "table_missing", "zero_rows", "parse_error", "bad_payload", "http_error",
     "missing_field", "network_error", "spider_error",
+    "file_missing",  # hkex_app: a status file that loaded before answers 404
 }  # fmt: skip
 
 

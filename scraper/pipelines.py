@@ -7,6 +7,11 @@ from scraper.core.records import REQUIRED_FIELDS, Filing, PageBatch
 from scraper.db import runs
 from scraper.health import RunRecorder
 
+# Row flags a parser sets that are problems of the run, besides unknown_* (warnings: the row is
+# stored with its flag and the run says so). csrcfd: a row whose PDF link cannot be read, or that
+# states no date at all (neither 备案时间 nor a dated PDF path).
+ROW_WARNINGS = ("missing_pdf", "missing_date")
+
 
 class ValidatePipeline:
     """A record missing a required field is reported (source health), never stored silently."""
@@ -23,6 +28,12 @@ class ValidatePipeline:
         keep: list[Filing] = []
         for filing in item.filings:
             missing = [name for name in REQUIRED_FIELDS if not getattr(filing, name)]
+            if "missing_pdf" in filing.flags and "missing_date" in filing.flags:
+                # Neither a PDF nor any date: an error, not stored. Its id falls back to
+                # company|title and its events would be undated; when a page shape hides the link
+                # (an <a> we do not read) every row looks like this, and storing them would give
+                # each report a second id, so a duplicate and a fresh alert once the link is read.
+                missing += ["pdf_url", "date"]
             if missing:
                 rec.problem(
                     "missing_field",
@@ -34,6 +45,10 @@ class ValidatePipeline:
                 if flag.startswith("unknown_"):
                     rec.problem(
                         flag, item.url, f"{flag} in {filing.native_id}: {filing.status_raw!r}"
+                    )
+                elif flag in ROW_WARNINGS:
+                    rec.problem(
+                        flag, item.url, f"{flag} in {filing.native_id}: {filing.title[:80]!r}"
                     )
             keep.append(filing)
         item.filings = keep

@@ -4,7 +4,8 @@ Every run reads every `{status}_{board}_{lang}.json` under /ncms/json/eds/ (5 st
 x 2 languages) once, nothing else: the index is small and static, published about 16:00 HKT with
 a lag of one or two days, so each run diffs the whole snapshot against the stored one (the store
 decides what changed) instead of asking for "yesterday". A 404 is a status file that does not
-exist for that board. A truncated file, an HTML page instead of JSON, an empty 200, a reset or a
+exist for that board, unless that file loaded before: then it is an error like the others. A
+truncated file, an HTML page instead of JSON, an empty 200, a reset or a
 challenge page is a recorded error: that file's group counts as not loaded, so nothing about
 its applicants is concluded this run (the last good snapshot stays).
 """
@@ -62,10 +63,17 @@ class HkexAppSpider(HkexSpider):
         name = response.meta["fw_file"]
         entry = self.files[name]
         if response.status == 404:
-            entry["outcome"] = "missing"
-            if (self.before.get(name) or {}).get("outcome") == "ok":
+            last_ok = (self.before.get(name) or {}).get("last_ok_at")
+            if last_ok:
+                # Not an empty, known file: it loaded before, so its applicants are somewhere we
+                # cannot see. 'error' keeps its group incomplete (hkex_store.complete_groups), so
+                # nobody in it moves back a stage; the run is unhealthy. "Loaded before" is any
+                # earlier success, not just the last run's: a second 404 in a row must not pass.
+                entry.update(outcome="error", error="HTTP 404; it loaded before")
                 self.run.problem("file_missing", response.url,
-                                 f"{name} answered 404; it loaded before")  # fmt: skip
+                                 f"{name} answered 404; it last loaded at {last_ok}")  # fmt: skip
+            else:
+                entry["outcome"] = "missing"
         elif self.http_failure(response) or self.blocked_empty(response):
             entry.update(outcome="error", error=f"HTTP {response.status}")
         else:

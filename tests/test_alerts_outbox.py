@@ -180,6 +180,11 @@ def test_an_expired_claim_is_sent_again_and_the_stale_mark_is_refused(tmp_path, 
     assert later.deliver_due(now=time.time() + 31).messages == 1
     crashed.mark(message, True, None, 0.0)  # a zombie's late mark changes nothing
     assert outbox(cfg, "status, attempts") == [("sent", 2)] and len(hook.messages()) == 1
+    # ... nor does a late failure report: a 'sent' row never goes back to pending
+    crashed.mark(message, False, "timed out", 30.0)
+    assert outbox(cfg, "status, attempts") == [("sent", 2)]
+    assert deliverer(cfg).deliver_due(now=time.time() + 3600).messages == 0
+    assert len(hook.messages()) == 1
 
 
 def test_alerts_cli_test_pending_and_history(tmp_path, hook, cli):

@@ -2,7 +2,9 @@
 
 Layout per shared/sources REPORT-csrc-hkex.md §1.3: table.m-table2, eight <td> per row
 (序号, 辅导对象, 辅导机构, 备案时间, 辅导状态, 派出机构, 报告类型, 报告标题), the PDF path in
-downloadPdf1('…') on the <tr> or one of its <td>s.
+downloadPdf1('…') on the <tr> or one of its <td>s (the report's two documented places), else on an
+<a> inside a cell: its onclick, or its href="javascript:downloadPdf1(…)" (not documented for
+csrcfd; the usual way to put a script link on an anchor, so read too rather than lose the PDF).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import cn2an
 from lxml import etree
@@ -166,6 +168,8 @@ def _parse_row(tr, tds, host: str, previous_company: str | None) -> TutoringReco
     if not onclick:
         onclick = next((td.get("onclick") for td in tds if td.get("onclick")), None)
         onclick_on = "td" if onclick else None
+    if not onclick:
+        onclick, onclick_on = _anchor_onclick(tr)
     pdf_path = None
     onclick_date = None
     if onclick:
@@ -181,6 +185,8 @@ def _parse_row(tr, tds, host: str, previous_company: str | None) -> TutoringReco
     if filing_date_raw and not filing_date:
         flags.append("bad_filing_date")
     disclosed = disclosure_date(pdf_path) or onclick_date
+    if not filing_date and not disclosed:
+        flags.append("missing_date")
 
     key = pdf_path or f"{company}|{title}"
     native_id = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
@@ -204,6 +210,18 @@ def _parse_row(tr, tds, host: str, previous_company: str | None) -> TutoringReco
         flags=flags,
         raw=_raw(cells, tds, pdf_path, onclick_on),
     )
+
+
+def _anchor_onclick(tr) -> tuple[str | None, str | None]:
+    """downloadPdf1 on an <a> inside a cell: its onclick, else a javascript: href."""
+    for a in tr.iter("a"):
+        onclick = a.get("onclick") or ""
+        if "downloadPdf1" in onclick:
+            return onclick, "a"
+        href = (a.get("href") or "").strip()
+        if href[:11].lower() == "javascript:" and "downloadPdf1" in href:
+            return unquote(href[11:]), "a_href"
+    return None, None
 
 
 def _raw(cells: list[str], tds, pdf_path: str | None, onclick_on: str | None) -> dict:
