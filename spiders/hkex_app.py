@@ -66,7 +66,7 @@ class HkexAppSpider(HkexSpider):
             last_ok = (self.before.get(name) or {}).get("last_ok_at")
             if last_ok:
                 # Not an empty, known file: it loaded before, so its applicants are somewhere we
-                # cannot see. 'error' keeps its group incomplete (hkex_store.complete_groups), so
+                # cannot see. 'error' keeps its group incomplete (scraper/reconcile/hkex.py complete_groups), so
                 # nobody in it moves back a stage; the run is unhealthy. "Loaded before" is any
                 # earlier success, not just the last run's: a second 404 in a row must not pass.
                 entry.update(outcome="error", error="HTTP 404; it loaded before")

@@ -16,9 +16,11 @@ import pytest
 
 from alerts.config import settings
 from alerts.delivery import Deliverer
+from alerts.outbox import OutboxSink
 from alerts.receivers import WebhookReceiver
-from scraper import config, storage
-from scraper.items import Filing
+from scraper import config, ingest
+from scraper.core.records import Filing
+from scraper.db import connection as dbconn
 
 COMPANY = "超聚变数字技术股份有限公司"
 
@@ -43,25 +45,25 @@ def cfg(tmp_path, hook):
 
 
 def record(cfg) -> None:
-    db = storage.open_db(cfg.db_path)
+    db = dbconn.open_db(cfg.db_path)
     f = Filing(source="csrcfd", native_id="t-1", company=COMPANY, kind="tutoring_report",
                title=f"关于{COMPANY}首次公开发行股票并上市辅导备案报告", report_type="filing_report",
                status="tutoring", status_raw="辅导备案", company_stage="tutoring",
                broker="中信证券股份有限公司", regulator="河南证监局", event_date="2026-01-05",
                disclosed_date="2026-01-06")  # fmt: skip
-    storage.write_filings(db, [f], storage.WriteContext(config=cfg))
+    ingest.write_filings(db, [f], ingest.WriteContext(), sink=OutboxSink(cfg))
     db.conn.close()
 
 
 def rows(cfg, cols: str) -> list[tuple]:
-    db = storage.open_db(cfg.db_path)
+    db = dbconn.open_db(cfg.db_path)
     out = db.execute(f"SELECT {cols} FROM outbox ORDER BY id").fetchall()
     db.conn.close()
     return out
 
 
 def deliverer(cfg) -> Deliverer:
-    return Deliverer(storage.open_db(cfg.db_path), settings(cfg))
+    return Deliverer(dbconn.open_db(cfg.db_path), settings(cfg))
 
 
 def test_a_zombies_late_failure_mark_is_refused_while_another_deliverer_holds_the_row(cfg, hook):

@@ -1,11 +1,11 @@
 """Exchange (SSE/SZSE/BSE) defensive rules, through the parsers and the storage layer's entry point.
 
-* the list-lag guard (scraper/projects.py with_current): when the list's status is older than
+* the list-lag guard (scraper/parsers/review.py with_current): when the list's status is older than
   the timeline's last step, the timeline wins; no step back to the list's stale status;
-* the exchange date guard (scraper/projects.py _update_company_stage, `WHERE
+* the exchange date guard (scraper/db/status.py upsert_company_status only_newer, and the overall stage recomputed by scraper/db/status.py recompute_overall, `WHERE
   coalesce(company_status.status_date, '') <= excluded.status_date`): an older project's
   details, written later, do not overwrite what a newer project of the company says;
-* the history cut-off (scraper/projects.py HISTORY_DAYS): a step first seen long after its date
+* the history cut-off (scraper/reconcile/projects.py HISTORY_DAYS): a step first seen long after its date
   is history (baseline = 1) even outside a baseline run.
 Projects come from the SSE fixture answers parsed with scraper.parsers.sse.
 """
@@ -17,26 +17,27 @@ from pathlib import Path
 
 import pytest
 
-from scraper import stages, storage
-from scraper.items import Project, ProjectBatch, StageStep
+from scraper import ingest
+from scraper.core import stages
+from scraper.core.records import Project, ProjectBatch, StageStep
+from scraper.core.timeutil import today_shanghai
+from scraper.db import connection as dbconn
 from scraper.parsers import sse
-from scraper.pipelines import StorePipeline
-from scraper.timeutil import today_shanghai
 
 SSE = Path(__file__).parent / "fixtures" / "sse"
 URL = "https://query.sse.com.cn/statusAction.do"
 
 
-def write(db, batch, *, baseline: bool = False) -> storage.WriteResult:
+def write(db, batch, *, baseline: bool = False) -> ingest.WriteResult:
     """The one call into the write side (re-point here when the write path moves)."""
-    ctx = storage.WriteContext(run_id=1, baseline=baseline)
-    result, _count = StorePipeline.write(db, batch, ctx)
+    ctx = ingest.WriteContext(run_id=1, baseline=baseline)
+    result, _count = ingest.ingest(db, batch, ctx)
     return result
 
 
 @pytest.fixture
 def db(tmp_path):
-    return storage.open_db(tmp_path / "fw.db")
+    return dbconn.open_db(tmp_path / "fw.db")
 
 
 def q(db, sql, params=()):

@@ -1,8 +1,8 @@
 """HKEX defensive rules, each through the storage layer's batch entry point.
 
 Every test here fails when its rule is deleted (issue 10's closing note lists what each showed):
-* "listed is final" (scraper/hkex_store.py decide_stage);
-* hkex_listings moves forward only (scraper/hkex_store.py write_listing_batch, LISTING_RANK);
+* "listed is final" (scraper/core/policy.py decide, FINAL);
+* hkex_listings moves forward only (scraper/reconcile/hkex.py listings_step through core.policy);
 * the Full Version of an Application Proof dates the filing (scraper/parsers/hkex_app.py
   Applicant._first).
 Batches are built by parsing fixture bytes with the parsers, as the spiders do.
@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from scraper import stages, storage
-from scraper.items import HkexBatch
+from scraper import ingest
+from scraper.core import stages
+from scraper.core.records import HkexBatch
+from scraper.db import connection as dbconn
 from scraper.parsers.hkex_app import (
     LANGS,
     STATUS_FILES,
@@ -27,7 +29,6 @@ from scraper.parsers.hkex_app import (
     parse_index_file,
 )
 from scraper.parsers.hkex_listings import Claim
-from scraper.pipelines import StorePipeline
 
 APP = Path(__file__).parent / "fixtures" / "hkex_app"
 BASE = "https://www1.hkexnews.hk"
@@ -35,16 +36,16 @@ PAGE = BASE + "/app/appindex.html"
 EDS = BASE + "/ncms/json/eds/"
 
 
-def write(db, batch, *, baseline: bool = False) -> storage.WriteResult:
+def write(db, batch, *, baseline: bool = False) -> ingest.WriteResult:
     """The one call into the write side (re-point here when the write path moves)."""
-    ctx = storage.WriteContext(run_id=1, baseline=baseline)
-    result, _count = StorePipeline.write(db, batch, ctx)
+    ctx = ingest.WriteContext(run_id=1, baseline=baseline)
+    result, _count = ingest.ingest(db, batch, ctx)
     return result
 
 
 @pytest.fixture
 def db(tmp_path):
-    return storage.open_db(tmp_path / "fw.db")
+    return dbconn.open_db(tmp_path / "fw.db")
 
 
 def q(db, sql, params=()):
@@ -148,5 +149,5 @@ def test_the_full_version_dates_the_application_proof(db):
     assert q(db, "SELECT stage, stage_date, ap_date FROM hkex_applicants WHERE app_id = 108860") == [
         (stages.HK_APPLICATION_FILED, "2026-10-21", "2026-10-21")]  # fmt: skip
     assert q(db, "SELECT event_date, url FROM events WHERE kind = 'stage'"
-                 " AND dedupe_key = 'hkex_app:sehk:108860:hk_application_filed'") == [
+                 " AND dedupe_key = 'hkex_app:stage:sehk:108860:hk_application_filed#1'") == [
         ("2026-10-21", BASE + "/app/sehk/2026/108860/documents/sehk26102101511_c.pdf")]  # fmt: skip

@@ -31,7 +31,7 @@ _LISTING_DATE_COL = {stages.PROSPECTUS_PUBLISHED: "prospectus_date",
 
 
 def complete_groups(files: Iterable[dict]) -> set[tuple[str, str]]:
-    """(status, board) groups whose every language file answered (404 = an empty, known file)."""
+    """(status, board) groups whose every language file answered (404 = an empty, known file; the spider reports a 404 of a file that loaded before as an error)."""
     seen: dict[tuple[str, str], bool] = {}
     for f in files:
         key = (f["status"], f["board"])
