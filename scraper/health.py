@@ -116,6 +116,8 @@ class RunHealthExtension:
         requests = int(statsc.get_value("downloader/request_count", 0) or 0)
         errors = [p for p in rec.problems if p["severity"] == "error"]
         health = rec.health(reason)
+        if getattr(spider, "complete_when_finished", False) and rec.mode != "incremental":
+            rec.completed_full = rec.completed_full or reason == "finished"
         last = errors[-1] if errors else (rec.problems[-1] if rec.problems else None)
         stats = {
             "mode": rec.mode,
