@@ -102,3 +102,20 @@ def test_every_sources_first_healthy_sweep_ends_its_baseline(replay, make_config
     assert run.returncode == 0, run.stdout + run.stderr[-1500:]
     assert scalar(db, "SELECT health FROM source_runs ORDER BY id DESC LIMIT 1") == "ok", run.stdout
     assert scalar(db, f"SELECT baseline_done_at IS NOT NULL FROM crawl_state WHERE source = '{source}'") == 1
+
+
+def test_a_sweep_with_a_broken_page_does_not_end_the_baseline(replay, make_config, cli):
+    """The rows a broken page hid would alert as news on the next run: the sweep is not complete."""
+    replay.site("csrcfd").control("generate", {"rows": 60, "per_page": 12})  # 5 pages
+    cfg = make_config(replay.base_url, extra=WATCH)
+    db = cfg.parent / "filingwatch.db"
+    replay.add_fault("truncate", site="csrcfd", path=r"index_3\.html")
+    first = cli("crawl", "csrcfd", "--config", str(cfg))
+    assert "health=unhealthy" in first.stdout and "pages=4" in first.stdout, first.stdout
+    assert scalar(db, "SELECT last_full_at IS NOT NULL FROM crawl_state") == 1  # every page was tried
+    assert scalar(db, "SELECT baseline_done_at FROM crawl_state") is None
+    replay.clear_faults()
+    second = cli("crawl", "csrcfd", "--config", str(cfg))
+    assert "health=ok" in second.stdout and "mode=full" in second.stdout, second.stdout
+    assert scalar(db, "SELECT baseline_done_at IS NOT NULL FROM crawl_state") == 1
+    assert scalar(db, "SELECT count(*) FROM outbox") == 0  # the hidden page's rows were history
