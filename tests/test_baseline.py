@@ -5,12 +5,12 @@ on every tutoring move, and the outbox counted after each run.
 """
 
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
+from waiting import db_scalar as scalar
+from waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -27,21 +27,6 @@ NEW = {"company": "长江算力芯片股份有限公司", "broker": "中信证�
        "filing_date": "2026-11-28", "status": "辅导备案", "report_type": "辅导备案报告"}  # fmt: skip
 
 
-def scalar(db, sql):
-    try:
-        with sqlite3.connect(db, timeout=10) as conn:
-            return conn.execute(sql).fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0  # not created yet
-
-
-def wait_for(predicate, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def complete_then_news(cli, replay, cfg, db):

@@ -4,33 +4,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
+from waiting import db_scalar as count
+from waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
-
-def count(db, sql):
-    try:
-        with sqlite3.connect(db, timeout=10) as conn:
-            return conn.execute(sql).fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0  # not created yet
 
 
 def start_crawl(cfg):
     return subprocess.Popen([sys.executable, "-m", "scraper.cli", "crawl", "csrcfd", "--config", str(cfg)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
-
-def wait_for(predicate, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])

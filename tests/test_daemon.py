@@ -22,6 +22,7 @@ from apscheduler.events import (
     EVENT_JOB_SUBMITTED,
 )
 from apscheduler.schedulers.base import BaseScheduler
+from waiting import wait_for
 
 from alerts.outbox import OutboxSink
 from alerts.receivers import WebhookReceiver
@@ -37,15 +38,6 @@ pytestmark = pytest.mark.slow
 XFUSION = {"company": "超聚变数字技术股份有限公司", "broker": "中信证券股份有限公司", "regulator": "河南证监局",
            "filing_date": "2026-01-05", "status": "辅导备案", "report_type": "辅导备案报告"}  # fmt: skip
 
-
-def wait_for(predicate, timeout=60.0, interval=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def sources_block(base_url, schedules: dict[str, str]) -> str:
