@@ -1,4 +1,4 @@
-"""scraper/projects.py on a fresh database: project rows, dated stage events, documents, state."""
+"""Exchange projects through scraper.ingest on a fresh database: project rows, dated stage events, documents, state."""
 
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ class ProjectBatch(PageBatch):
 
 @dataclass
 class HkexBatch:
-    """The hkex_* Scrapy item: documents for `filings` plus the HKEX state scraper/hkex_store.py
+    """The hkex_* Scrapy item: documents for `filings` plus the HKEX state scraper/reconcile/hkex.py
     diffs (applicant snapshot, per-file outcomes, stage claims). Written in one transaction."""
 
     source: str  # hkex_app | hkex_listings
