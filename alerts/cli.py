@@ -20,7 +20,9 @@ from scraper.cli.options import _emit, _read, config_option, db_option, format_o
 @click.argument("name")
 @click.option("--name-en", default="", help="The company's English name, if known.")
 @click.option("--industry", default="", help="CSRC industry code or text, e.g. C39.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"name", "sectors", "reasons"} as JSON.')
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print {"name", "sectors", "reasons"} as JSON.'
+)
 @config_option
 def match(name, name_en, industry, as_json, config_path):
     """Show which sectors NAME falls in and why (keyword, known company, industry code)."""
@@ -33,7 +35,9 @@ def match(name, name_en, industry, as_json, config_path):
         return
     from alerts.sectors import reason_text
 
-    click.echo(name + (f" ({result.known.name_en})" if result.known and result.known.name_en else ""))
+    click.echo(
+        name + (f" ({result.known.name_en})" if result.known and result.known.name_en else "")
+    )
     if not result.sectors:
         click.echo("  no sector matched")
     for reason in result.reasons:
@@ -70,7 +74,9 @@ def alerts_test(channels, config_path):
         raise click.ClickException(str(exc)) from None
     failed = 0
     for name, url, ok, error in send_test(s, list(channels) or None):
-        click.echo(f"{'ok    ' if ok else 'FAILED'} {name:12} {url}" + (f"  {error}" if error else ""))
+        click.echo(
+            f"{'ok    ' if ok else 'FAILED'} {name:12} {url}" + (f"  {error}" if error else "")
+        )
         failed += not ok
     sys.exit(1 if failed else 0)
 

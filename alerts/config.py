@@ -123,13 +123,18 @@ def parse_sectors(value: Any, ctx: KeyContext) -> sectors.Taxonomy:
         out: dict[str, Any] = {}
         for key, item in table.items():
             if key not in _SECTOR_KEYS:
-                raise ctx.error(f"{prefix}.{key}", f"unknown key; allowed here: {', '.join(_SECTOR_KEYS)}")
+                raise ctx.error(
+                    f"{prefix}.{key}", f"unknown key; allowed here: {', '.join(_SECTOR_KEYS)}"
+                )
             if key.startswith("label"):
                 if not isinstance(item, str):
                     raise ctx.error(f"{prefix}.{key}", f"expected a string, got {item!r}")
                 out[key] = item
             elif key == "companies":
-                extra += [_company(ctx, f"{prefix}.companies", c, name) for c in _as_list(ctx, f"{prefix}.companies", item)]
+                extra += [
+                    _company(ctx, f"{prefix}.companies", c, name)
+                    for c in _as_list(ctx, f"{prefix}.companies", item)
+                ]
             else:
                 out[key] = list(_strings(ctx, f"{prefix}.{key}", item))
         overrides[name] = out
@@ -149,10 +154,15 @@ def _company(ctx: KeyContext, key: str, item: Any, sector: str) -> sectors.Known
     if isinstance(item, dict) and isinstance(item.get("name"), str):
         unknown = set(item) - {"name", "name_en", "aliases"}
         if unknown:
-            raise ctx.error(key, f"unknown company key {sorted(unknown)[0]!r}; allowed: name, name_en, aliases")
+            raise ctx.error(
+                key, f"unknown company key {sorted(unknown)[0]!r}; allowed: name, name_en, aliases"
+            )
         aliases = _strings(ctx, key, item.get("aliases", []))
         return sectors.KnownCompany(item["name"], str(item.get("name_en", "")), aliases, (sector,))
-    raise ctx.error(key, f"expected a company name or {{name = ..., name_en = ..., aliases = [...]}}, got {item!r}")
+    raise ctx.error(
+        key,
+        f"expected a company name or {{name = ..., name_en = ..., aliases = [...]}}, got {item!r}",
+    )
 
 
 # ---------------------------------------------------------------- [[channels]]
@@ -174,7 +184,9 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
                             f"tgram://token/chat, json://host/path or console:// (channel {name!r})")  # fmt: skip
         lang = values["language"] or None
         if lang is not None and lang not in render.LANGUAGES:
-            raise ctx.error(f"{prefix}.language", f"expected one of {', '.join(render.LANGUAGES)}, got {lang!r}")
+            raise ctx.error(
+                f"{prefix}.language", f"expected one of {', '.join(render.LANGUAGES)}, got {lang!r}"
+            )
         key = f"{prefix}.url"
         channels[name] = Channel(name, values["url"], lang, key, line_of(ctx.text, key))
     return channels
@@ -197,15 +209,24 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
     values = _take(ctx, table, "alerts", spec)
     if values["language"] not in render.LANGUAGES:
         raise ctx.error("alerts.language", f"expected one of {', '.join(render.LANGUAGES)}")
-    ops = _strings(ctx, "alerts.ops_channels", values["ops_channels"]) if values["ops_channels"] else ()
+    ops = (
+        _strings(ctx, "alerts.ops_channels", values["ops_channels"])
+        if values["ops_channels"]
+        else ()
+    )
     known = _channel_names(ctx)
     for name in ops:
         if name not in known:
-            raise ctx.error("alerts.ops_channels", f"unknown channel {name!r}; defined: {_fmt(known)}")
+            raise ctx.error(
+                "alerts.ops_channels", f"unknown channel {name!r}; defined: {_fmt(known)}"
+            )
     if values["max_per_message"] < 1:
         raise ctx.error("alerts.max_per_message", "expected at least 1")
     if values["retry_base"] <= 0 or values["lease"] <= 0:
-        raise ctx.error("alerts.retry_base" if values["retry_base"] <= 0 else "alerts.lease", "expected a positive number")
+        raise ctx.error(
+            "alerts.retry_base" if values["retry_base"] <= 0 else "alerts.lease",
+            "expected a positive number",
+        )
     return AlertOptions(
         language=values["language"], ops_channels=ops, max_per_message=values["max_per_message"],
         retry_base=values["retry_base"], retry_max=values["retry_max"], lease=values["lease"],
@@ -215,7 +236,9 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
 
 def _templates(ctx: KeyContext, value: Any) -> dict[str, dict[str, str]]:
     if not isinstance(value, dict):
-        raise ctx.error("alerts.templates", "expected tables [alerts.templates.zh] / [alerts.templates.en]")
+        raise ctx.error(
+            "alerts.templates", "expected tables [alerts.templates.zh] / [alerts.templates.en]"
+        )
     out: dict[str, dict[str, str]] = {}
     for lang, table in value.items():
         if lang not in ("zh", "en") or not isinstance(table, dict):
@@ -276,22 +299,42 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
         allowed = (*_RULE_LISTS, "name", "digest", "max_per_message")
         for key in table:
             if key not in allowed:
-                raise ctx.error(f"{prefix}.{key}", f"{label}unknown key; allowed here: {', '.join(allowed)}")
-        lists = {k: _strings(ctx, f"{prefix}.{k}", table[k]) if k in table else () for k in _RULE_LISTS}
+                raise ctx.error(
+                    f"{prefix}.{key}", f"{label}unknown key; allowed here: {', '.join(allowed)}"
+                )
+        lists = {
+            k: _strings(ctx, f"{prefix}.{k}", table[k]) if k in table else () for k in _RULE_LISTS
+        }
         if not lists["channels"]:
-            raise ctx.error(f"{prefix}.channels", f"{label}expected the channels to notify, e.g. channels = [\"mail\"]")
-        for key, known in (("channels", channels), ("sectors", sector_names), ("sources", set(SOURCES))):
+            raise ctx.error(
+                f"{prefix}.channels",
+                f'{label}expected the channels to notify, e.g. channels = ["mail"]',
+            )
+        for key, known in (
+            ("channels", channels),
+            ("sectors", sector_names),
+            ("sources", set(SOURCES)),
+        ):
             for item in lists[key]:
                 if item not in known:
-                    raise ctx.error(f"{prefix}.{key}", f"{label}unknown {key[:-1]} {item!r}; known: {_fmt(known)}")
+                    raise ctx.error(
+                        f"{prefix}.{key}",
+                        f"{label}unknown {key[:-1]} {item!r}; known: {_fmt(known)}",
+                    )
         events = None
         if "events" in table:
             events, unknown = resolve_events(lists["events"])
             if unknown:
-                raise ctx.error(f"{prefix}.events", f"{label}unknown event {unknown[0]!r}; known: {', '.join(EVENT_NAMES)}")
+                raise ctx.error(
+                    f"{prefix}.events",
+                    f"{label}unknown event {unknown[0]!r}; known: {', '.join(EVENT_NAMES)}",
+                )
         digest = parse_duration(table.get("digest", 0))
         if digest is None:
-            raise ctx.error(f"{prefix}.digest", f"{label}expected a duration like \"30m\", \"2h\" or 0, got {table['digest']!r}")
+            raise ctx.error(
+                f"{prefix}.digest",
+                f'{label}expected a duration like "30m", "2h" or 0, got {table["digest"]!r}',
+            )
         cap = table.get("max_per_message")
         if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
             raise ctx.error(f"{prefix}.max_per_message", f"{label}expected an integer >= 1")

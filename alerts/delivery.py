@@ -266,7 +266,9 @@ class Deliverer:
             return cur.rowcount
 
     def pending(self) -> int:
-        return self.db.conn.execute("SELECT count(*) FROM outbox WHERE status != 'sent'").fetchone()[0]
+        return self.db.conn.execute(
+            "SELECT count(*) FROM outbox WHERE status != 'sent'"
+        ).fetchone()[0]
 
     def drain(self, timeout: float = 30.0, interval: float = 0.2) -> Report:
         """Deliver until nothing is due now (rows in back-off or digest windows stay pending)."""
@@ -284,7 +286,9 @@ class Deliverer:
         return total
 
 
-def send_test(settings: AlertSettings, names: list[str] | None = None) -> list[tuple[str, str, bool, str | None]]:
+def send_test(
+    settings: AlertSettings, names: list[str] | None = None
+) -> list[tuple[str, str, bool, str | None]]:
     """Send a test message to each (or the named) channel: (name, masked url, ok, error)."""
     senders = Senders(settings.channels)
     out = []

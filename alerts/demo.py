@@ -49,7 +49,12 @@ def demo_config(workdir: Path, replay_url: str, mail_url: str) -> str:
         'channels = ["console", "mail"]',
     ]  # fmt: skip
     for slug, spec in sorted(SOURCES.items()):
-        lines += [f"[sources.{slug}]", f"base_url = {_s(replay_url)}", 'fallback_base_url = ""', "jitter = 0"]
+        lines += [
+            f"[sources.{slug}]",
+            f"base_url = {_s(replay_url)}",
+            'fallback_base_url = ""',
+            "jitter = 0",
+        ]
         for key, (kind, _default, _help) in spec.extra_keys.items():
             if kind is str and key.endswith("_url"):  # other hosts of the same site: replay too
                 lines.append(f"{key} = {_s(replay_url)}")
@@ -113,10 +118,12 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         echo(f"  mail      {workdir / 'mail'}/  ({len(mails)} message(s))")
         for m in mails:
             echo(f"            {Path(m['path']).name}: {m['subject']}")
-        echo(f"  logs      {workdir / 'logs'}/ (daemon.log: key=value lines; <source>.log: last crawl)")
+        echo(
+            f"  logs      {workdir / 'logs'}/ (daemon.log: key=value lines; <source>.log: last crawl)"
+        )
         echo("\nTry:")
         for cmd in (
-            f'filingwatch alerts history --config {rel}',
+            f"filingwatch alerts history --config {rel}",
             f'filingwatch query --config {rel} "SELECT kind, stage, company, broker, regulator, event_date'
             ' FROM events WHERE baseline = 0"',
             f'filingwatch query --config {rel} "SELECT name, name_en, stage, sectors FROM companies'

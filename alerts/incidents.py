@@ -42,21 +42,35 @@ def current_problem(db, cfg: Config, source: str, failure: str | None = None,
         "SELECT id, health, started_at, last_error, last_error_url FROM source_runs"
         " WHERE source = ? AND health != 'running' ORDER BY id DESC LIMIT 1", [source],
     ).fetchone()  # fmt: skip
-    last = dict(zip(("id", "health", "started_at", "last_error", "last_error_url"), row, strict=True)) if row else None
+    last = (
+        dict(zip(("id", "health", "started_at", "last_error", "last_error_url"), row, strict=True))
+        if row
+        else None
+    )
     if failure:
         return Problem("unhealthy", failure, None, last["id"] if last else None), last
     if last and last["health"] == "unhealthy":
-        return Problem("unhealthy", last["last_error"] or "unhealthy run", last["last_error_url"], last["id"]), last
+        return Problem(
+            "unhealthy", last["last_error"] or "unhealthy run", last["last_error_url"], last["id"]
+        ), last
     hours = cfg.source(source).unhealthy_after_hours
     if hours and hours > 0:
         ref = runs.crawl_state(db, source)["last_ok_at"]
         if ref is None:
-            first = db.conn.execute("SELECT min(started_at) FROM source_runs WHERE source = ?", [source]).fetchone()
+            first = db.conn.execute(
+                "SELECT min(started_at) FROM source_runs WHERE source = ?", [source]
+            ).fetchone()
             ref = first[0] if first else None
         if ref and _now(now) - datetime.fromisoformat(ref) > timedelta(hours=hours):
             ok = runs.crawl_state(db, source)["last_ok_at"]
-            reason = f"no successful run since {ok}" if ok else f"no successful run since the first one at {ref}"
-            return Problem("stale", f"{reason} (threshold {hours:g} h)", None, last["id"] if last else None), last
+            reason = (
+                f"no successful run since {ok}"
+                if ok
+                else f"no successful run since the first one at {ref}"
+            )
+            return Problem(
+                "stale", f"{reason} (threshold {hours:g} h)", None, last["id"] if last else None
+            ), last
     return None, last
 
 
@@ -74,7 +88,15 @@ def check_source(db, cfg: Config, settings: AlertSettings, source: str, *, failu
             cur = db.conn.execute(
                 "INSERT INTO incidents (source, kind, opened_at, opened_run_id, detail, url, last_run_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [source, problem.kind, now_iso(), problem.run_id, problem.reason, problem.url, problem.run_id],
+                [
+                    source,
+                    problem.kind,
+                    now_iso(),
+                    problem.run_id,
+                    problem.reason,
+                    problem.url,
+                    problem.run_id,
+                ],
             )
             payload = {"source": source, "kind": problem.kind, "since": now_iso(), "reason": problem.reason,
                        "url": problem.url or "", "run_id": problem.run_id or "", "failures": 1}  # fmt: skip
@@ -92,13 +114,19 @@ def check_source(db, cfg: Config, settings: AlertSettings, source: str, *, failu
         if row is not None and last and last["health"] == "ok":
             at = now_iso()
             db.conn.execute(
-                "UPDATE incidents SET resolved_at = ?, resolved_run_id = ? WHERE id = ?", [at, last["id"], row[0]]
+                "UPDATE incidents SET resolved_at = ?, resolved_run_id = ? WHERE id = ?",
+                [at, last["id"], row[0]],
             )
             duration = datetime.fromisoformat(at) - datetime.fromisoformat(row[1])
             payload = {"source": source, "at": at, "since": row[1], "run_id": last["id"],
                        "duration": str(duration).split(".")[0]}  # fmt: skip
             enqueue_health(db, row[0], "resolved", ops, payload)
-            log.info("event=incident_resolved source=%s run=%s down_for=%s", source, last["id"], payload["duration"])
+            log.info(
+                "event=incident_resolved source=%s run=%s down_for=%s",
+                source,
+                last["id"],
+                payload["duration"],
+            )
             return "resolved"
     return None
 

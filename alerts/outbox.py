@@ -48,7 +48,9 @@ def on_events(db, events: list[dict], now: str, config: Any = None) -> None:
     enqueue_events(db, rows, now)
 
 
-def classify_companies(db, events: list[dict], taxonomy: Taxonomy, now: str) -> dict[str, Classification]:
+def classify_companies(
+    db, events: list[dict], taxonomy: Taxonomy, now: str
+) -> dict[str, Classification]:
     """Classify each company of the batch and store its sectors and reasons on the company row.
 
     Reads what the company row holds (English name, the CSRC industry code a project stated), the
@@ -140,7 +142,9 @@ def enqueue_events(db, rows: list[tuple[rules_mod.Rule, str, dict, dict]], now: 
         return db.conn.total_changes - before
 
 
-def enqueue_health(db, incident_id: int, state: str, channels: tuple[str, ...], payload: dict) -> int:
+def enqueue_health(
+    db, incident_id: int, state: str, channels: tuple[str, ...], payload: dict
+) -> int:
     """Queue an incident's opening or recovery message for each ops channel (once: dedupe_key)."""
     now, clock = now_iso(), time.time()
     values = [
@@ -163,4 +167,3 @@ def rows_sql(where: str = "", order: str = "id DESC") -> str:
         " json_extract(o.payload, '$.source') AS source, o.event_id, o.incident_id"
         f" FROM outbox o {'WHERE ' + where if where else ''} ORDER BY {order} LIMIT ?"
     )
-

@@ -181,7 +181,9 @@ def render_test(channel: str, lang: str, templates: dict | None = None) -> tuple
     return " / ".join(titles), "\n\n".join(bodies)
 
 
-def render(kind: str, items: list[dict], lang: str, templates: dict | None = None) -> tuple[str, str]:
+def render(
+    kind: str, items: list[dict], lang: str, templates: dict | None = None
+) -> tuple[str, str]:
     """Dispatch on the outbox row kind: 'event' rows may be batched, 'health' rows go alone."""
     if kind == "health":
         return render_health(items[0], lang, templates)

@@ -62,7 +62,10 @@ def _contains(needle: str, haystack: str | None) -> bool:
     if not haystack:
         return False
     if is_latin(needle):
-        return re.search(rf"(?<![A-Za-z0-9]){re.escape(needle)}(?![A-Za-z0-9])", haystack, re.I) is not None
+        return (
+            re.search(rf"(?<![A-Za-z0-9]){re.escape(needle)}(?![A-Za-z0-9])", haystack, re.I)
+            is not None
+        )
     return name_key(needle) in name_key(haystack)
 
 
@@ -91,7 +94,9 @@ def match(rule: Rule, event: dict, cls: Classification) -> list[dict[str, str]] 
         reasons.append({"by": "regulator", "match": hit})
     if rule.sectors or rule.companies:
         who = [{"by": "sector", "match": s} for s in cls.sectors if s in rule.sectors]
-        who += [{"by": "company", "match": c} for c in rule.companies if _names_company(c, event, cls)]
+        who += [
+            {"by": "company", "match": c} for c in rule.companies if _names_company(c, event, cls)
+        ]
         if not who:
             return None
         reasons[:0] = who
@@ -120,7 +125,9 @@ def _names_company(entry: str, event: dict, cls: Classification) -> bool:
     )
 
 
-def select(rule: Rule, events: list[dict], classes: dict[str, Classification]) -> list[tuple[dict, list]]:
+def select(
+    rule: Rule, events: list[dict], classes: dict[str, Classification]
+) -> list[tuple[dict, list]]:
     """Events the rule fires for, with reasons; classes are keyed by company name.
 
     A new tutoring report usually arrives with the stage change it announces (two events, one

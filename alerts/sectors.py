@@ -132,7 +132,9 @@ class Taxonomy:
                 hits.setdefault(id(company), (company, alias))
         return sorted(hits.values(), key=lambda hit: self._order[id(hit[0])])
 
-    def classify(self, name: str, name_en: str | None = None, industry: str | None = None) -> Classification:
+    def classify(
+        self, name: str, name_en: str | None = None, industry: str | None = None
+    ) -> Classification:
         name_en = name_en or ""
         found: dict[str, list[dict[str, str]]] = {}
         excluded: list[str] = []

@@ -43,7 +43,9 @@ def rss_mb(pid: int) -> float:
 def runs(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=30) as conn:
-            return conn.execute("SELECT count(*) FROM source_runs WHERE source = 'csrcfd'").fetchone()[0]
+            return conn.execute(
+                "SELECT count(*) FROM source_runs WHERE source = 'csrcfd'"
+            ).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
@@ -87,7 +89,11 @@ def main() -> None:
     parser.add_argument("--publish", type=int, default=5)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp_name, ReplayServer(port=0) as replay, WebhookReceiver() as hook:
+    with (
+        tempfile.TemporaryDirectory() as tmp_name,
+        ReplayServer(port=0) as replay,
+        WebhookReceiver() as hook,
+    ):
         tmp = Path(tmp_name)
         config = write_config(tmp, replay.base_url, hook.url())
         log = tmp / "daemon.log"
@@ -120,8 +126,14 @@ def main() -> None:
                     "company": company, "broker": "中信证券股份有限公司", "regulator": "安徽证监局",
                     "filing_date": "2026-01-05", "status": "辅导备案", "report_type": "辅导备案报告",
                 })  # fmt: skip
-                wait(lambda c=company: any(c in m.get("title", "") for m in hook.messages()), 60, company)
-                received = next(e["time"] for e in hook.received if company in e["data"].get("title", ""))
+                wait(
+                    lambda c=company: any(c in m.get("title", "") for m in hook.messages()),
+                    60,
+                    company,
+                )
+                received = next(
+                    e["time"] for e in hook.received if company in e["data"].get("title", "")
+                )
                 seen = min(e["time"] for e in replay.requests("csrcfd") if e["time"] >= published)
                 run_start = max(t for t in crawl_starts(log) if t <= seen)
                 run_lat.append(received - run_start)
@@ -133,7 +145,9 @@ def main() -> None:
             rc = daemon.wait(timeout=60)
         duplicates = len(hook.messages()) - args.publish
         growth = (rss_end - rss_start) / rss_start * 100
-        print(f"daemon exit code {rc}; {cycles} cycles in {cycle_seconds:.0f}s; pid {daemon.pid}; cpus {os.cpu_count()}")
+        print(
+            f"daemon exit code {rc}; {cycles} cycles in {cycle_seconds:.0f}s; pid {daemon.pid}; cpus {os.cpu_count()}"
+        )
         print(
             f"run_to_webhook_s={statistics.median(run_lat):.2f} run_to_webhook_max_s={max(run_lat):.2f} "
             f"publish_to_webhook_s={statistics.median(pub_lat):.2f} cycles={cycles} "

@@ -49,7 +49,9 @@ def main() -> None:
         print(out.strip())
         replay.clear_log()
         steady_out, _, _ = crawl(cfg)
-        steady_requests = len([e for e in replay.requests("csrcfd") if e["path"].startswith("/csrcfd/")])
+        steady_requests = len(
+            [e for e in replay.requests("csrcfd") if e["path"].startswith("/csrcfd/")]
+        )
         print(steady_out.strip())
         print(f"pages={info['pages']} rows={rows} crawl_s={elapsed:.2f} process_wall_s={wall:.2f}")
         print(

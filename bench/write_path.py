@@ -30,7 +30,10 @@ ROWS, PER_PAGE = 13_293, 211
 def main() -> None:
     rows = generate_rows(ROWS)
     pages = [rows[i : i + PER_PAGE] for i in range(0, len(rows), PER_PAGE)]
-    bodies = [render_page(p, n + 1, len(pages), n * PER_PAGE + 1).encode("utf-8") for n, p in enumerate(pages)]
+    bodies = [
+        render_page(p, n + 1, len(pages), n * PER_PAGE + 1).encode("utf-8")
+        for n, p in enumerate(pages)
+    ]
     url = "http://127.0.0.1/csrcfd/index.html"
     started = time.perf_counter()
     batches = [PageBatch("csrcfd", url, n, [to_filing(r, url) for r in parse_list_page(b, url).records])
@@ -47,7 +50,9 @@ def main() -> None:
         profile.disable()
         write_s = time.perf_counter() - started
     stats = pstats.Stats(profile)
-    by_name = {f"{Path(k[0]).parent.name}/{Path(k[0]).name}:{k[2]}": v[3] for k, v in stats.stats.items()}
+    by_name = {
+        f"{Path(k[0]).parent.name}/{Path(k[0]).name}:{k[2]}": v[3] for k, v in stats.stats.items()
+    }
     parts = {
         "resolve_s": "scraper/companies.py:ensure_companies",
         "documents_s": "reconcile/filings.py:documents",

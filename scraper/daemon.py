@@ -122,7 +122,9 @@ def trigger_for(cfg: Config, slug: str, min_interval: float, now: datetime | Non
     if kind == "interval":
         seconds = parse_duration(spec)
         if seconds is None or seconds <= 0:
-            raise ConfigError(cfg.path, key, f"expected a positive interval, got {spec!r}", _line(cfg, key))
+            raise ConfigError(
+                cfg.path, key, f"expected a positive interval, got {spec!r}", _line(cfg, key)
+            )
         trigger = IntervalTrigger(seconds=seconds, timezone=cfg.timezone, jitter=jitter,
                                   start_date=now + timedelta(seconds=seconds))  # fmt: skip
         period = seconds
@@ -130,7 +132,9 @@ def trigger_for(cfg: Config, slug: str, min_interval: float, now: datetime | Non
         try:
             trigger = CronTrigger.from_crontab(spec, timezone=cfg.timezone)
         except ValueError as exc:
-            raise ConfigError(cfg.path, key, f"bad crontab {spec!r}: {exc}", _line(cfg, key)) from None
+            raise ConfigError(
+                cfg.path, key, f"bad crontab {spec!r}: {exc}", _line(cfg, key)
+            ) from None
         trigger.jitter = jitter
         first = trigger.get_next_fire_time(None, now)
         second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
@@ -189,7 +193,11 @@ class Daemon:
 
     @property
     def lock_path(self) -> Path:
-        return Path(self.options.lock_file) if self.options.lock_file else Path(f"{self.cfg.db_path}.lock")
+        return (
+            Path(self.options.lock_file)
+            if self.options.lock_file
+            else Path(f"{self.cfg.db_path}.lock")
+        )
 
     def acquire_lock(self) -> None:
         """flock on a file next to the DB: the kernel drops it when we die, even by SIGKILL."""
@@ -201,7 +209,9 @@ class Daemon:
             fh.seek(0)
             holder = fh.read().strip() or "?"
             fh.close()
-            raise DaemonError(f"another filingwatch daemon (pid {holder}) holds {self.lock_path}") from None
+            raise DaemonError(
+                f"another filingwatch daemon (pid {holder}) holds {self.lock_path}"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"{os.getpid()}\n")
@@ -262,9 +272,16 @@ class Daemon:
         if self.stop_event.is_set():
             log.info("event=crawl_abandoned %s", kv(source=source, rc=proc.returncode))
             return outcome  # we stopped it: not a source problem; the next start checks health
-        if failure is None and (proc.returncode not in (0, 1) or self._last_run_id(source) == before):
+        if failure is None and (
+            proc.returncode not in (0, 1) or self._last_run_id(source) == before
+        ):
             # a crash (traceback, bad config, OOM kill) rather than a run that judged itself
-            tail = (self.log_dir / f"{source}.log").read_bytes()[-2000:].decode("utf-8", "replace").strip()
+            tail = (
+                (self.log_dir / f"{source}.log")
+                .read_bytes()[-2000:]
+                .decode("utf-8", "replace")
+                .strip()
+            )
             failure = f"crawl exited with code {proc.returncode}: {tail.splitlines()[-1] if tail else 'no output'}"
         outcome.failure = failure
         db = dbconn.open_db(self.cfg.db_path, migrate=False)
@@ -275,7 +292,11 @@ class Daemon:
                 "SELECT id, health, new, events, errors FROM source_runs WHERE source = ?"
                 " ORDER BY id DESC LIMIT 1", [source],
             ).fetchone()  # fmt: skip
-            fields = dict(zip(("run", "health", "new", "events", "errors"), row, strict=True)) if row else {}
+            fields = (
+                dict(zip(("run", "health", "new", "events", "errors"), row, strict=True))
+                if row
+                else {}
+            )
             outcome.run_id, outcome.health = fields.get("run"), fields.get("health")
             log.log(logging.WARNING if failure or outcome.health != "ok" else logging.INFO,
                     "event=crawl_done %s", kv(source=source, rc=proc.returncode, seconds=f"{seconds:.2f}",
@@ -289,7 +310,9 @@ class Daemon:
     def _last_run_id(self, source: str) -> int | None:
         db = dbconn.open_db(self.cfg.db_path)  # creates and migrates a new database
         try:
-            return db.conn.execute("SELECT max(id) FROM source_runs WHERE source = ?", [source]).fetchone()[0]
+            return db.conn.execute(
+                "SELECT max(id) FROM source_runs WHERE source = ?", [source]
+            ).fetchone()[0]
         finally:
             db.conn.close()
 
@@ -369,7 +392,10 @@ class Daemon:
         self.deliverer = Deliverer(db, self.settings, worker=f"daemon-{os.getpid()}")
         released = self.deliverer.release_claims("daemon-%")
         if released:  # we hold the lock, so the daemon that claimed them is dead
-            log.warning("event=claims_released %s", kv(rows=released, why="previous daemon died while sending"))
+            log.warning(
+                "event=claims_released %s",
+                kv(rows=released, why="previous daemon died while sending"),
+            )
         for ch in self.settings.channels.values():
             log.info("event=channel %s", kv(name=ch.name, url=masked(ch.expanded_url())))
 
@@ -382,7 +408,10 @@ class Daemon:
             max_instances=1, coalesce=True, misfire_grace_time=grace, replace_existing=True, **extra,
         )  # fmt: skip
         src = self.cfg.source(slug)
-        log.info("event=scheduled %s", kv(source=slug, schedule=src.schedule, grace=grace, jitter=src.jitter))
+        log.info(
+            "event=scheduled %s",
+            kv(source=slug, schedule=src.schedule, grace=grace, jitter=src.jitter),
+        )
 
     def start(self) -> None:
         self.prepare()
@@ -395,7 +424,9 @@ class Daemon:
             self.add_source_job(slug, run_now=self.options.run_on_start)
         self.scheduler.add_job(self.check_health, IntervalTrigger(seconds=self.options.health_interval),
                                id="health", max_instances=1, coalesce=True, replace_existing=True)  # fmt: skip
-        self._deliver_thread = threading.Thread(target=self._deliver_loop, name="deliverer", daemon=True)
+        self._deliver_thread = threading.Thread(
+            target=self._deliver_loop, name="deliverer", daemon=True
+        )
         self._deliver_thread.start()
         self.scheduler.start()
         log.info("event=started %s", kv(pid=os.getpid(), db=self.cfg.db_path, sources=",".join(sources) or "-",
@@ -448,7 +479,9 @@ class Daemon:
 
     # -- one full cycle (demo, `run --once`)
 
-    def run_cycle(self, sources: list[str] | None = None, *, deliver_timeout: float = 30.0) -> list[CrawlOutcome]:
+    def run_cycle(
+        self, sources: list[str] | None = None, *, deliver_timeout: float = 30.0
+    ) -> list[CrawlOutcome]:
         """Crawl the sources once (a few at a time), then deliver what is due."""
         sources = sources if sources is not None else self.enabled_sources()
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:

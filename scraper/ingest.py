@@ -49,7 +49,9 @@ class WriteResult:
 Sink = Callable[[object, list[dict], WriteContext], None]
 
 
-def ingest(db, batch: PageBatch, ctx: WriteContext, sink: Sink | None = None) -> tuple[WriteResult, int]:
+def ingest(
+    db, batch: PageBatch, ctx: WriteContext, sink: Sink | None = None
+) -> tuple[WriteResult, int]:
     """Write one Scrapy batch; returns what was written and how many records the batch held."""
     if isinstance(batch, ProjectBatch):
         return write_projects(db, batch, ctx, sink), len(batch.projects) + len(batch.filings)
@@ -80,7 +82,9 @@ def _filings(db, filings: Sequence[Filing], ctx: WriteContext, result: WriteResu
     latest = filings_step.stated_stages(filings, ids)
     before: dict[tuple[int, str], tuple] = {}
     for source in {s for _c, s in latest}:
-        stored_status = status_repo.stored_status(conn, source, [c for c, s in latest if s == source])
+        stored_status = status_repo.stored_status(
+            conn, source, [c for c, s in latest if s == source]
+        )
         before.update({(cid, source): v for cid, v in stored_status.items()})
     moves = filings_step.stage_moves(ctx, latest, before)
     status_repo.upsert_company_status(conn, moves.statuses)
@@ -89,7 +93,9 @@ def _filings(db, filings: Sequence[Filing], ctx: WriteContext, result: WriteResu
     return docs.events + moves.events
 
 
-def _record(db, events: list[dict], ctx: WriteContext, result: WriteResult, sink: Sink | None) -> None:
+def _record(
+    db, events: list[dict], ctx: WriteContext, result: WriteResult, sink: Sink | None
+) -> None:
     """Number and insert events, move companies' overall stage, then hand everything to the sink."""
     conn = db.conn
     _number_occurrences(conn, events)
@@ -121,7 +127,9 @@ def _number_occurrences(conn, events: list[dict]) -> None:
 # ---------------------------------------------------------------- per batch kind
 
 
-def write_filings(db, filings: Sequence[Filing], ctx: WriteContext, sink: Sink | None = None) -> WriteResult:
+def write_filings(
+    db, filings: Sequence[Filing], ctx: WriteContext, sink: Sink | None = None
+) -> WriteResult:
     """Documents of any source (csrcfd, notices, approvals, cninfo), in one transaction."""
     result = WriteResult()
     if not filings:
@@ -131,7 +139,9 @@ def write_filings(db, filings: Sequence[Filing], ctx: WriteContext, sink: Sink |
     return result
 
 
-def write_projects(db, batch: ProjectBatch, ctx: WriteContext, sink: Sink | None = None) -> WriteResult:
+def write_projects(
+    db, batch: ProjectBatch, ctx: WriteContext, sink: Sink | None = None
+) -> WriteResult:
     """A list page (projects) or one project's details (project, timeline, documents)."""
     result = WriteResult()
     if batch.cursor is not None:
@@ -149,7 +159,12 @@ def write_projects(db, batch: ProjectBatch, ctx: WriteContext, sink: Sink | None
         detailed = [p for p in batch.projects if p.timeline is not None]
         if not detailed:
             return result
-        pids = {k: v["id"] for k, v in projects_repo.stored(conn, batch.source, [p.native_id for p in detailed]).items()}
+        pids = {
+            k: v["id"]
+            for k, v in projects_repo.stored(
+                conn, batch.source, [p.native_id for p in detailed]
+            ).items()
+        }
         events = _filings(db, batch.filings, ctx, result)
         by_project: dict[str, list[str]] = {}
         for f in batch.filings:
@@ -171,7 +186,9 @@ def write_projects(db, batch: ProjectBatch, ctx: WriteContext, sink: Sink | None
     return result
 
 
-def write_hkex_applicants(db, batch: HkexBatch, ctx: WriteContext, sink: Sink | None = None) -> WriteResult:
+def write_hkex_applicants(
+    db, batch: HkexBatch, ctx: WriteContext, sink: Sink | None = None
+) -> WriteResult:
     result = WriteResult()
     conn = db.conn
     with transaction(db):
@@ -180,7 +197,9 @@ def write_hkex_applicants(db, batch: HkexBatch, ctx: WriteContext, sink: Sink | 
         apps = list(batch.applicants or [])
         # resolve only applicants that are new or whose names or code changed; the others keep
         # their company (a company merge repoints hkex_applicants)
-        fresh = [a for a in apps if a.company_name and hkex_step.identity_changed(stored.get(a.key), a)]
+        fresh = [
+            a for a in apps if a.company_name and hkex_step.identity_changed(stored.get(a.key), a)
+        ]
         ids = _resolve(db, [(a.company_name, a.name_en, a.stock_code) for a in fresh], ctx)
         if fresh:
             current = hkex_repo.applicant_company_ids(conn)
@@ -200,7 +219,9 @@ def write_hkex_applicants(db, batch: HkexBatch, ctx: WriteContext, sink: Sink | 
     return result
 
 
-def write_hkex_listings(db, batch: HkexBatch, ctx: WriteContext, sink: Sink | None = None) -> WriteResult:
+def write_hkex_listings(
+    db, batch: HkexBatch, ctx: WriteContext, sink: Sink | None = None
+) -> WriteResult:
     result = WriteResult()
     conn = db.conn
     claims = [c for c in batch.claims if c.stock_code and c.stage in hkex_step.LISTING_STAGES]

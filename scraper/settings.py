@@ -45,7 +45,9 @@ EXTENSIONS = {
 FILINGWATCH_DB = "data/filingwatch.db"
 FILINGWATCH_CONFIG = None
 FILINGWATCH_BROKEN_DIR = None
-FILINGWATCH_ALERT_BASELINE = False  # True: a source's first sweep alerts too (crawl --alert-baseline)
+FILINGWATCH_ALERT_BASELINE = (
+    False  # True: a source's first sweep alerts too (crawl --alert-baseline)
+)
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -57,7 +57,11 @@ register(
         extra_keys={
             "boards": (str, "star,main", "boards to list (issueMarketType 1 = star, 2 = main)"),
             "page_size": (int, 100, "projects per list request (pageHelp.pageSize)"),
-            "jsonp": (bool, True, "ask for JSONP (jsonCallBack) like the site's pages; false = JSON"),
+            "jsonp": (
+                bool,
+                True,
+                "ask for JSONP (jsonCallBack) like the site's pages; false = JSON",
+            ),
             "list_endpoint": (str, "statusAction.do", "statusAction.do or commonSoaQuery.do"),
             "always_milestones": (
                 bool,
@@ -131,17 +135,31 @@ register(
         base_url="https://www1.hkexnews.hk",
         fallback_base_url="",
         extra_keys={
-            "new_listing_base_url": (str, "", "host of the New Listing Information pages; empty ="
-                                     " base_url with www1 -> www2 (the live host)"),
+            "new_listing_base_url": (
+                str,
+                "",
+                "host of the New Listing Information pages; empty ="
+                " base_url with www1 -> www2 (the live host)",
+            ),
             "boards": (str, "sehk,gem", "New Listing Information boards (sehk = Main Board)"),
-            "title_search": (str, "auto", "auto = JSON servlet, HTML form when it fails; servlet;"
-                             " form; off"),
+            "title_search": (
+                str,
+                "auto",
+                "auto = JSON servlet, HTML form when it fails; servlet; form; off",
+            ),
             "title_search_days": (int, 14, "days back the title search covers (backfill: 365)"),
-            "title_search_codes": (str, "30500,30600,30700,31000", "IPO subtype t2codes, one"
-                                   " query each"),
+            "title_search_codes": (
+                str,
+                "30500,30600,30700,31000",
+                "IPO subtype t2codes, one query each",
+            ),
             "title_search_delay": (float, 1.0, "seconds between title-search requests (<= 1/s)"),
-            "latest_files": (str, "lcisehk1relsdc_1", "latest-announcement JSON files (comma"
-                             " list of names under /ncms/json/eds/); empty = off"),
+            "latest_files": (
+                str,
+                "lcisehk1relsdc_1",
+                "latest-announcement JSON files (comma"
+                " list of names under /ncms/json/eds/); empty = off",
+            ),
             "download_handler": _HK_HANDLER,
         },
     )
@@ -161,7 +179,11 @@ register(
         base_url="http://www.cninfo.com.cn",
         fallback_base_url="https://www.cninfo.com.cn",
         extra_keys={
-            "columns": (str, "szse,pre_disclosure", "columns to query: szse (沪深京), pre_disclosure (预披露)"),
+            "columns": (
+                str,
+                "szse,pre_disclosure",
+                "columns to query: szse (沪深京), pre_disclosure (预披露)",
+            ),
             "category": (str, "category_sf_szsh", "category code sent with the szse column (首发)"),
             "page_size": (int, 30, "announcements per request (pageSize)"),
             "lookback_days": _LOOKBACK,
@@ -179,7 +201,11 @@ register(
         base_url="http://www.csrc.gov.cn",
         fallback_base_url="https://www.csrc.gov.cn",
         extra_keys={
-            "channels": (str, "c105906,c101935", "channel codes; channelIds are looked up (getLocalList, meta channelid)"),
+            "channels": (
+                str,
+                "c105906,c101935",
+                "channel codes; channelIds are looked up (getLocalList, meta channelid)",
+            ),
             "page_size": (int, 20, "items per searchList page (_pageSize)"),
             "max_pages": _MAX_PAGES,
         },
@@ -193,7 +219,11 @@ register(
         base_url="https://www.sse.com.cn",
         fallback_base_url="http://www.sse.com.cn",
         extra_keys={
-            "list_path": (str, "/disclosure/announcement/listing/ipo/index.shtml", "the notice channel's first list page; later pages are <name>_N.<ext>"),
+            "list_path": (
+                str,
+                "/disclosure/announcement/listing/ipo/index.shtml",
+                "the notice channel's first list page; later pages are <name>_N.<ext>",
+            ),
             "max_pages": _MAX_PAGES,
         },
     )
@@ -206,11 +236,19 @@ register(
         base_url="https://www.szse.cn",
         fallback_base_url="http://www.szse.cn",
         extra_keys={
-            "search_keys": (str, "首次公开发行", "annList searchKey values, comma-separated (titles are filtered too)"),
+            "search_keys": (
+                str,
+                "首次公开发行",
+                "annList searchKey values, comma-separated (titles are filtered too)",
+            ),
             "page_size": (int, 50, "announcements per annList page"),
             "lookback_days": _LOOKBACK,
             "backfill_since": _BACKFILL_SINCE,
-            "notice_list": (bool, True, "also read the exchange's own notice list for listing dates"),
+            "notice_list": (
+                bool,
+                True,
+                "also read the exchange's own notice list for listing dates",
+            ),
             "max_pages": _MAX_PAGES,
         },
     )

@@ -105,7 +105,13 @@ class CsrcfdSpider(SourceSpider):
             return
         self.total_pages = page.total_pages or self.total_pages
         filings = [to_filing(r, response.url) for r in page.records]
-        self.logger.info("progress page=%d/%s rows=%d mode=%s", n, self.total_pages or "?", len(filings), self.mode)
+        self.logger.info(
+            "progress page=%d/%s rows=%d mode=%s",
+            n,
+            self.total_pages or "?",
+            len(filings),
+            self.mode,
+        )
         brings_news = any(self.known.get(f.native_id, "\0") != f.status for f in filings)
         for f in filings:
             self.known[f.native_id] = f.status

@@ -44,7 +44,9 @@ class EastmoneyTutoringSpider(ListingSpider):
     def parse(self, response):
         self.note_response(response)
         n = response.meta["page"]
-        page = self.parse_or_record(response, lambda: parser.parse_page(response.body, response.url))
+        page = self.parse_or_record(
+            response, lambda: parser.parse_page(response.body, response.url)
+        )
         if page is None:
             return
         self.check_against_csrcfd(page.filings, response.url)

@@ -63,7 +63,9 @@ class SzseNoticesSpider(ListingSpider):
     def parse_ann(self, response):
         self.note_response(response)
         key, n = response.meta["key"], response.meta["page"]
-        page = self.parse_or_record(response, lambda: parser.parse_ann_list(response.body, response.url))
+        page = self.parse_or_record(
+            response, lambda: parser.parse_ann_list(response.body, response.url)
+        )
         if page is None:
             return
         new = [f for f in page.filings if f.native_id not in self.known]

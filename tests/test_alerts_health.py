@@ -48,7 +48,10 @@ def test_unhealthy_source_alerts_once_and_recovers_once(make_config, replay, ops
         assert outcome.health == "unhealthy" and outcome.failure is None
         deliver(cfg)
     assert [m["title"] for m in ops.messages()] == ["⚠ Source unhealthy: csrcfd"]
-    assert "no data rows" in ops.messages()[0]["message"] and "/csrcfd/index.html" in ops.messages()[0]["message"]
+    assert (
+        "no data rows" in ops.messages()[0]["message"]
+        and "/csrcfd/index.html" in ops.messages()[0]["message"]
+    )
     replay.clear_faults()
     assert daemon.run_source("csrcfd").health == "ok"
     deliver(cfg)

@@ -14,7 +14,11 @@ from scraper import config, ingest
 from scraper.core.records import Filing
 from scraper.db import connection as dbconn
 
-COMPANIES = ["超聚变数字技术股份有限公司", "上海燧原科技股份有限公司", "北京星河智算科技股份有限公司"]
+COMPANIES = [
+    "超聚变数字技术股份有限公司",
+    "上海燧原科技股份有限公司",
+    "北京星河智算科技股份有限公司",
+]
 
 
 @pytest.fixture
@@ -24,10 +28,16 @@ def hook():
 
 
 def make_cfg(tmp_path, channels: dict[str, str], watch: str = "", alerts: str = ""):
-    text = [f'[database]\npath = "{tmp_path / "fw.db"}"', f"[alerts]\nretry_base = 0.05\nretry_max = 0.2\n{alerts}"]
+    text = [
+        f'[database]\npath = "{tmp_path / "fw.db"}"',
+        f"[alerts]\nretry_base = 0.05\nretry_max = 0.2\n{alerts}",
+    ]
     for name, url in channels.items():
         text.append(f'[[channels]]\nname = "{name}"\nurl = "{url}"')
-    text.append(watch or f'[[watch]]\nname = "hw"\nsectors = ["ai_server", "chips"]\nchannels = {json.dumps(list(channels))}')
+    text.append(
+        watch
+        or f'[[watch]]\nname = "hw"\nsectors = ["ai_server", "chips"]\nchannels = {json.dumps(list(channels))}'
+    )
     path = tmp_path / "config.toml"
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     return config.load(path)
@@ -42,7 +52,9 @@ def filing(company, n=0, status="tutoring", **kw):
 
 def record(cfg, filings, baseline=False):
     db = dbconn.open_db(cfg.db_path)
-    result = ingest.write_filings(db, filings, ingest.WriteContext(baseline=baseline), sink=OutboxSink(cfg))
+    result = ingest.write_filings(
+        db, filings, ingest.WriteContext(baseline=baseline), sink=OutboxSink(cfg)
+    )
     db.conn.close()
     return result
 
@@ -67,21 +79,31 @@ def test_outbox_rows_commit_with_their_events_and_sectors_land_on_companies(tmp_
     assert outbox(cfg, "kind, rule, channel, json_extract(payload, '$.company')") == [
         ("event", "hw", "hook", COMPANIES[1])
     ]
-    record(cfg, [filing(COMPANIES[1]), filing("苏州精工新材料股份有限公司")])  # re-crawl: nothing new
+    record(
+        cfg, [filing(COMPANIES[1]), filing("苏州精工新材料股份有限公司")]
+    )  # re-crawl: nothing new
     assert len(outbox(cfg)) == 1
     db = dbconn.open_db(cfg.db_path)
-    row = db.execute("SELECT name_en, sectors, sector_reasons FROM companies WHERE name = ?", [COMPANIES[1]]).fetchone()
+    row = db.execute(
+        "SELECT name_en, sectors, sector_reasons FROM companies WHERE name = ?", [COMPANIES[1]]
+    ).fetchone()
     assert row[0] == "Enflame" and json.loads(row[1]) == ["ai_server", "chips"]
     assert json.loads(row[2])[0]["by"] == "company"
+
     # a hook failure later in the same transaction rolls the outbox rows back with the events
     def outbox_then_boom(db_, events, ctx):
         OutboxSink(cfg)(db_, events, ctx)
         boom(db_, events, ctx)
 
     with pytest.raises(RuntimeError):
-        ingest.write_filings(db, [filing(COMPANIES[2])], ingest.WriteContext(), sink=outbox_then_boom)
+        ingest.write_filings(
+            db, [filing(COMPANIES[2])], ingest.WriteContext(), sink=outbox_then_boom
+        )
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM events WHERE company = ?", [COMPANIES[2]]).fetchone()[0] == 0
+    assert (
+        db.execute("SELECT count(*) FROM events WHERE company = ?", [COMPANIES[2]]).fetchone()[0]
+        == 0
+    )
 
 
 def boom(db, events, ctx):
@@ -106,7 +128,11 @@ def test_failing_webhook_is_retried_and_delivered_exactly_once(tmp_path, hook):
     assert len(hook.refused) == 2 and len(hook.messages()) == 1
     assert "超聚变数字技术股份有限公司 (xFusion)" in hook.messages()[0]["title"]
     db = dbconn.open_db(cfg.db_path)
-    assert db.execute("SELECT attempt, ok FROM alert_attempts ORDER BY id").fetchall() == [(1, 0), (2, 0), (3, 1)]
+    assert db.execute("SELECT attempt, ok FROM alert_attempts ORDER BY id").fetchall() == [
+        (1, 0),
+        (2, 0),
+        (3, 1),
+    ]
 
 
 def test_smtp_down_then_up_delivers_once_and_a_healthy_channel_is_not_held_back(tmp_path, hook):
@@ -129,7 +155,11 @@ def test_smtp_down_then_up_delivers_once_and_a_healthy_channel_is_not_held_back(
         for _ in range(3):
             d.deliver_due()
         (mail,) = sink.messages()
-        assert "超聚变" in mail["subject"] and "中信证券" in mail["body"] and "河南证监局" in mail["body"]
+        assert (
+            "超聚变" in mail["subject"]
+            and "中信证券" in mail["body"]
+            and "河南证监局" in mail["body"]
+        )
         assert len(hook.messages()) == 1 and [r[0] for r in outbox(cfg)] == ["sent", "sent"]
     finally:
         sink.stop()
@@ -147,7 +177,10 @@ def test_digest_batches_events_and_caps_each_message(tmp_path, hook):
     report = d.deliver_due(now=time.time() + 3601)
     assert report.sent == 3 and report.messages == 2
     titles = [m["title"] for m in hook.messages()]
-    assert titles == ["filingwatch：2 条新动态（daily）", f"{COMPANIES[2]} — 辅导备案"]  # oldest first
+    assert titles == [
+        "filingwatch：2 条新动态（daily）",
+        f"{COMPANIES[2]} — 辅导备案",
+    ]  # oldest first
     bodies = "\n".join(m["message"] for m in hook.messages())
     assert all(c in bodies for c in COMPANIES)
 
@@ -200,5 +233,9 @@ def test_alerts_cli_test_pending_and_history(tmp_path, hook, cli):
     pending = cli("alerts", "pending", "--config", path, "--format", "json", check=True).stdout
     assert {r["channel"] for r in json.loads(pending)} == {"hook", "broken"}
     deliverer(cfg).deliver_due()
-    history = json.loads(cli("alerts", "history", "--config", path, "--format", "json", check=True).stdout)
-    assert [(r["channel"], r["company"], r["stage"]) for r in history] == [("hook", COMPANIES[0], "tutoring")]
+    history = json.loads(
+        cli("alerts", "history", "--config", path, "--format", "json", check=True).stdout
+    )
+    assert [(r["channel"], r["company"], r["stage"]) for r in history] == [
+        ("hook", COMPANIES[0], "tutoring")
+    ]

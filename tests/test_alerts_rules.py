@@ -80,12 +80,16 @@ def test_rule_fires_by_sector_company_and_broker():
     assert fire(by_alias, XFUSION) == [{"by": "company", "match": "xFusion"}]
 
     by_broker = rules.Rule("r", ("c",), brokers=("中信证券",))
-    assert fire(by_broker, event(company="苏州精工新材料股份有限公司")) == [{"by": "broker", "match": "中信证券"}]
+    assert fire(by_broker, event(company="苏州精工新材料股份有限公司")) == [
+        {"by": "broker", "match": "中信证券"}
+    ]
     assert fire(by_broker, event(broker="中信建投证券股份有限公司")) is None
 
 
 def test_every_given_key_must_match_and_events_filter():
-    rule = rules.Rule("r", ("c",), sectors=("chips", "ai_server"), regulators=("河南",), sources=("csrcfd",))
+    rule = rules.Rule(
+        "r", ("c",), sectors=("chips", "ai_server"), regulators=("河南",), sources=("csrcfd",)
+    )
     assert fire(rule, XFUSION) is not None
     assert fire(rule, event(regulator="北京证监局")) is None
     assert fire(rule, event(source="sse")) is None
@@ -110,7 +114,9 @@ def test_messages_in_chinese_and_english():
             "sectors": [{"name": "ai_server", "zh": "AI服务器/算力", "en": "AI servers & computing"}]}  # fmt: skip
     title, body = render_events([item], "zh")
     assert title == "超聚变数字技术股份有限公司 (xFusion) — 辅导备案"
-    assert "券商：中信证券\n监管/交易所：河南证监局" in body and "板块" not in body  # empty lines dropped
+    assert (
+        "券商：中信证券\n监管/交易所：河南证监局" in body and "板块" not in body
+    )  # empty lines dropped
     title, body = render_events([item], "en")
     assert title == "超聚变数字技术股份有限公司 (xFusion) — tutoring filed"
     assert "Broker: 中信证券" in body and "AI servers & computing" in body
@@ -155,7 +161,9 @@ def test_config_errors_name_rule_key_and_line(watch, key, line, expected):
 
 
 def test_invalid_apprise_url_names_its_key_at_startup():
-    cfg = parse(BASE.replace("json://127.0.0.1:9/hook", "tgram://") + '[[watch]]\nchannels = ["hook"]\n')
+    cfg = parse(
+        BASE.replace("json://127.0.0.1:9/hook", "tgram://") + '[[watch]]\nchannels = ["hook"]\n'
+    )
     with pytest.raises(ConfigError) as info:
         check_channels(cfg)
     assert info.value.key == "channels[1].url" and info.value.line == 7
@@ -185,7 +193,9 @@ max_per_message = 5
     assert rule.digest == 1800 and rule.max_per_message == 5 and "committee_passed" in rule.events
     assert s.taxonomy.classify("上海光子芯技术公司").sectors == ["chips"]
     assert s.taxonomy.classify("深圳ABC有限公司").known.name_en == "ABC Tech"
-    assert s.taxonomy.classify("深圳服务机器人股份有限公司").sectors == ["robots"]  # 服务机器人 is not 服务器
+    assert s.taxonomy.classify("深圳服务机器人股份有限公司").sectors == [
+        "robots"
+    ]  # 服务机器人 is not 服务器
 
 
 def test_match_command_explains(cli):

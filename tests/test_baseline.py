@@ -27,8 +27,6 @@ NEW = {"company": "长江算力芯片股份有限公司", "broker": "中信证�
        "filing_date": "2026-11-28", "status": "辅导备案", "report_type": "辅导备案报告"}  # fmt: skip
 
 
-
-
 def complete_then_news(cli, replay, cfg, db):
     """The run after the cut finishes the first sweep: still history. Then one real filing."""
     rerun = cli("crawl", "csrcfd", "--config", str(cfg))
@@ -78,7 +76,9 @@ def test_alert_baseline_flag_still_alerts_on_the_first_sweep(replay, make_config
     assert scalar(db, "SELECT count(*) FROM outbox") > 0
 
 
-@pytest.mark.parametrize("source", sorted(__import__("scraper.sources", fromlist=["SOURCES"]).SOURCES))
+@pytest.mark.parametrize(
+    "source", sorted(__import__("scraper.sources", fromlist=["SOURCES"]).SOURCES)
+)
 def test_every_sources_first_healthy_sweep_ends_its_baseline(replay, make_config, cli, source):
     """Otherwise a source would stay baseline for ever and never alert."""
     cfg = make_config(replay.base_url, sources=(source,))
@@ -86,7 +86,12 @@ def test_every_sources_first_healthy_sweep_ends_its_baseline(replay, make_config
     run = cli("crawl", source, "--config", str(cfg))
     assert run.returncode == 0, run.stdout + run.stderr[-1500:]
     assert scalar(db, "SELECT health FROM source_runs ORDER BY id DESC LIMIT 1") == "ok", run.stdout
-    assert scalar(db, f"SELECT baseline_done_at IS NOT NULL FROM crawl_state WHERE source = '{source}'") == 1
+    assert (
+        scalar(
+            db, f"SELECT baseline_done_at IS NOT NULL FROM crawl_state WHERE source = '{source}'"
+        )
+        == 1
+    )
 
 
 def test_a_sweep_with_a_broken_page_does_not_end_the_baseline(replay, make_config, cli):
@@ -97,7 +102,9 @@ def test_a_sweep_with_a_broken_page_does_not_end_the_baseline(replay, make_confi
     replay.add_fault("truncate", site="csrcfd", path=r"index_3\.html")
     first = cli("crawl", "csrcfd", "--config", str(cfg))
     assert "health=unhealthy" in first.stdout and "pages=4" in first.stdout, first.stdout
-    assert scalar(db, "SELECT last_full_at IS NOT NULL FROM crawl_state") == 1  # every page was tried
+    assert (
+        scalar(db, "SELECT last_full_at IS NOT NULL FROM crawl_state") == 1
+    )  # every page was tried
     assert scalar(db, "SELECT baseline_done_at FROM crawl_state") is None
     replay.clear_faults()
     second = cli("crawl", "csrcfd", "--config", str(cfg))

@@ -26,7 +26,9 @@ def all_commands(group=cli_group, prefix=""):
 def test_every_command_has_help_and_is_in_readme(name):
     result = CliRunner().invoke(cli_group, [*name.split(), "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
-    assert re.search(rf"filingwatch {re.escape(name)}\b", README), f"`filingwatch {name}` missing from README"
+    assert re.search(rf"filingwatch {re.escape(name)}\b", README), (
+        f"`filingwatch {name}` missing from README"
+    )
 
 
 @pytest.fixture
@@ -50,10 +52,26 @@ def run(*args):
 
 
 def test_query_formats(db_path):
-    out = run("query", "SELECT company FROM filings ORDER BY id", "--db", str(db_path), "--format", "json")
-    assert json.loads(out.output) == [{"company": "甲芯片股份有限公司"}, {"company": "乙材料股份有限公司"}]
-    out = run("query", "SELECT native_id, company FROM filings ORDER BY id", "--db", str(db_path), "--format", "csv")
-    assert out.output.splitlines() == ["native_id,company", "1,甲芯片股份有限公司", "2,乙材料股份有限公司"]
+    out = run(
+        "query", "SELECT company FROM filings ORDER BY id", "--db", str(db_path), "--format", "json"
+    )
+    assert json.loads(out.output) == [
+        {"company": "甲芯片股份有限公司"},
+        {"company": "乙材料股份有限公司"},
+    ]
+    out = run(
+        "query",
+        "SELECT native_id, company FROM filings ORDER BY id",
+        "--db",
+        str(db_path),
+        "--format",
+        "csv",
+    )
+    assert out.output.splitlines() == [
+        "native_id,company",
+        "1,甲芯片股份有限公司",
+        "2,乙材料股份有限公司",
+    ]
     out = run("query", "SELECT company FROM filings", "--db", str(db_path))
     assert out.output.splitlines()[1].startswith("---")
 
@@ -66,7 +84,9 @@ def test_query_refuses_writes(db_path):
 def test_filings_filters(db_path):
     out = run("filings", "--db", str(db_path), "--company", "芯片", "--format", "json")
     rows = json.loads(out.output)
-    assert [r["company"] for r in rows] == ["甲芯片股份有限公司"] and rows[0]["broker"] == "中信证券股份有限公司"
+    assert [r["company"] for r in rows] == ["甲芯片股份有限公司"] and rows[0][
+        "broker"
+    ] == "中信证券股份有限公司"
     out = run("filings", "--db", str(db_path), "--since", "2026-01-01", "--format", "json")
     assert len(json.loads(out.output)) == 1
 

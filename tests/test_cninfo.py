@@ -83,7 +83,9 @@ def test_one_second_before_midnight_beijing_stays_on_its_day():
 def test_pdf_base_url_is_configurable():
     page = cninfo.parse_query((FIX / "query_szse_1.json").read_bytes(), "http://x/q",
                               pdf_base_url="http://127.0.0.1:1/static/")  # fmt: skip
-    assert page.filings[0].pdf_url == "http://127.0.0.1:1/static/finalpage/2025-10-27/1224990003.PDF"
+    assert (
+        page.filings[0].pdf_url == "http://127.0.0.1:1/static/finalpage/2025-10-27/1224990003.PDF"
+    )
 
 
 def test_bad_bodies_are_page_errors():

@@ -64,9 +64,7 @@ def test_former_name_keeps_the_share_company_name_and_the_alias(db):
     ensure(db, ("超聚变数字技术有限公司", None))
     ensure(db, ("超聚变数字技术股份有限公司", "xFusion Digital Technologies Co., Ltd."))
     assert names(db) == ["超聚变数字技术股份有限公司"]
-    aliases = {
-        r[0] for r in db.execute("SELECT alias FROM company_aliases WHERE kind = 'full'")
-    }
+    aliases = {r[0] for r in db.execute("SELECT alias FROM company_aliases WHERE kind = 'full'")}
     assert aliases == {"超聚变数字技术有限公司", "超聚变数字技术股份有限公司"}
     # either name still resolves, as does the English name
     for text in ("超聚变数字技术有限公司", "超聚变", "xFusion Digital Technologies"):
@@ -101,11 +99,16 @@ def test_a_name_matching_two_companies_is_reported_not_merged(db):
     ensure(db, ("上海壁仞科技股份有限公司", None))
     ensure(db, ("北京壁仞科技有限公司", None))  # a different place: not merged into Shanghai's
     assert company_count(db) == 2
-    assert open_candidates(db) == [("北京壁仞科技有限公司", "上海壁仞科技股份有限公司", "region_conflict")]
+    assert open_candidates(db) == [
+        ("北京壁仞科技有限公司", "上海壁仞科技股份有限公司", "region_conflict")
+    ]
     ids = ensure(db, ("壁仞科技", None))
     assert company_count(db) == 3  # its own row
     reasons = {(c, r) for n, c, r in open_candidates(db) if n == "壁仞科技"}
-    assert reasons == {("上海壁仞科技股份有限公司", "ambiguous"), ("北京壁仞科技有限公司", "ambiguous")}
+    assert reasons == {
+        ("上海壁仞科技股份有限公司", "ambiguous"),
+        ("北京壁仞科技有限公司", "ambiguous"),
+    }
     # seen again, the short name goes to its own row without new candidates
     assert ensure(db, ("壁仞科技", None)) == ids
     assert len(open_candidates(db)) == 3

@@ -26,7 +26,14 @@ def test_example_config_is_valid_and_documents_every_key():
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     cfg = config.parse(text, "config.example.toml")
     assert "csrcfd" in cfg.sources
-    for key in ("download_delay", "timeout", "retries", "base_url", "full_sweep_hours", "max_pages"):
+    for key in (
+        "download_delay",
+        "timeout",
+        "retries",
+        "base_url",
+        "full_sweep_hours",
+        "max_pages",
+    ):
         assert f"{key} =" in text
 
 

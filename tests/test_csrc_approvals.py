@@ -103,13 +103,17 @@ def test_search_list_page():
     assert other.status_raw == "证监许可〔2025〕2050号"
     assert other.pdf_url == "http://www.csrc.gov.cn/csrc/c105906/c7608877/7608877/files/批复.pdf"
     page2 = parser.parse_search_list((FIX / f"searchList_{APPROVALS}_2.json").read_bytes(), "u")
-    assert [f.status_raw for f in page2.filings] == ["证监许可〔2025〕2188号", "证监许可〔2025〕2170号"]
+    assert [f.status_raw for f in page2.filings] == [
+        "证监许可〔2025〕2188号",
+        "证监许可〔2025〕2170号",
+    ]
     assert page2.filings[1].board == "bse"
 
 
 def test_overseas_filing_notice():
     page = parser.parse_search_list(
-        (FIX / "searchList_8f3f0d4be56b4f8aa8183b3234b88ede_1.json").read_bytes(), "u")
+        (FIX / "searchList_8f3f0d4be56b4f8aa8183b3234b88ede_1.json").read_bytes(), "u"
+    )
     (notice,) = page.filings
     assert notice.report_type == "overseas_filing_notice" and notice.company_stage is None
     assert notice.status_raw == "国合函〔2025〕1188号" and notice.event_date == "2025-07-01"
@@ -134,7 +138,10 @@ def test_shared_reconstructed_sample(shared_sources):
     assert item.event_date == "2026-09-28" and item.flags == []
     assert item.report_type == "other"
     assert item.url == "https://www.csrc.gov.cn/xiamen/c101757/c7661505/content.shtml"
-    assert json.loads(body)["data"]["results"][0]["domainMetaList"][0]["resultList"][0]["value"] == "null"
+    assert (
+        json.loads(body)["data"]["results"][0]["domainMetaList"][0]["resultList"][0]["value"]
+        == "null"
+    )
 
 
 # ---------------------------------------------------------------- the spider on the replay
@@ -162,7 +169,9 @@ def test_crawl_looks_up_channel_ids_and_pages(replay, make_config, cli):
         ("北京云启智联科技股份有限公司", "证监许可〔2025〕2170号", "2025-09-25"),
         ("深圳芯衡半导体股份有限公司", "证监许可〔2025〕2188号", "2025-09-26"),
     ]  # fmt: skip
-    assert q(cfg, "SELECT count(*) FROM events WHERE kind = 'stage' AND stage = 'registered'") == [(3,)]
+    assert q(cfg, "SELECT count(*) FROM events WHERE kind = 'stage' AND stage = 'registered'") == [
+        (3,)
+    ]
 
 
 @pytest.mark.slow

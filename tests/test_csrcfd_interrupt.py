@@ -12,11 +12,9 @@ from waiting import wait_for
 pytestmark = pytest.mark.slow
 
 
-
 def start_crawl(cfg):
     return subprocess.Popen([sys.executable, "-m", "scraper.cli", "crawl", "csrcfd", "--config", str(cfg)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
@@ -40,6 +38,12 @@ def test_interrupted_crawl_is_completed_by_the_next_run(replay, make_config, cli
     assert "mode=full" in rerun.stdout
     assert count(db, "SELECT count(*) FROM filings") == 20
     assert count(db, "SELECT count(*) FROM events") >= events_before
-    assert count(db, "SELECT count(*) FROM (SELECT dedupe_key FROM events GROUP BY dedupe_key HAVING count(*) > 1)") == 0
+    assert (
+        count(
+            db,
+            "SELECT count(*) FROM (SELECT dedupe_key FROM events GROUP BY dedupe_key HAVING count(*) > 1)",
+        )
+        == 0
+    )
     assert count(db, "SELECT count(*) FROM source_runs WHERE health = 'running'") == 0
     assert count(db, "SELECT in_progress_run IS NULL FROM crawl_state") == 1

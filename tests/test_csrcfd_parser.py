@@ -40,7 +40,9 @@ def test_eight_columns_map_to_fields():
     assert r.status == "tutoring" and r.status_raw == "辅导备案"
     assert r.regulator == "北京证监局"
     assert r.report_type == "filing_report" and r.report_type_raw == "辅导备案报告"
-    assert r.title.endswith("首次公开发行股票并在科创板上市辅导备案报告")  # full text from title attr
+    assert r.title.endswith(
+        "首次公开发行股票并在科创板上市辅导备案报告"
+    )  # full text from title attr
     assert r.board == "star"
 
 
@@ -92,11 +94,18 @@ def test_pdf_url_is_host_plus_path_without_csrcfd_and_encoded():
     assert r.pdf_url.startswith("http://eid.csrc.gov.cn/mnt/storage/stock/pre_ipo/2026/9/22/")
     assert "/csrcfd/" not in r.pdf_url
     assert r.pdf_url.isascii() and "%E5%85%B3%E4%BA%8E" in r.pdf_url  # 关于, percent-encoded
-    assert pdf_url("http://h", "/a/已%20编码.pdf") == "http://h/a/%E5%B7%B2%20%E7%BC%96%E7%A0%81.pdf"
+    assert (
+        pdf_url("http://h", "/a/已%20编码.pdf") == "http://h/a/%E5%B7%B2%20%E7%BC%96%E7%A0%81.pdf"
+    )
 
 
 def test_disclosure_date_from_path_and_batch_folder():
-    assert disclosure_date("/mnt/storage/stock/pre_ipo/2024/9/12/PREIPO_F0101_V01_20240912_24081_Q/x.pdf") == "2024-09-12"
+    assert (
+        disclosure_date(
+            "/mnt/storage/stock/pre_ipo/2024/9/12/PREIPO_F0101_V01_20240912_24081_Q/x.pdf"
+        )
+        == "2024-09-12"
+    )
     assert disclosure_date("/mnt/storage/PREIPO_F0101_V01_20240915_24084_Q/ABC.PDF") == "2024-09-15"
     assert disclosure_date(None) is None
 
@@ -117,7 +126,9 @@ def test_hex_file_names_never_used_for_company_or_title():
      ("撤回辅导备案", "withdrawn"), ("终止辅导", "withdrawn")],
 )  # fmt: skip
 def test_status_vocabulary(raw, status):
-    all_records = page("index.html").records + page("index_2.html").records + page("index_3.html").records
+    all_records = (
+        page("index.html").records + page("index_2.html").records + page("index_3.html").records
+    )
     matching = [r for r in all_records if r.status_raw == raw]
     assert matching and all(r.status == status and not r.flags for r in matching)
 
@@ -138,7 +149,11 @@ def test_report_period_from_chinese_or_arabic_numerals(title, period):
 
 
 def test_report_types_normalised():
-    types = {r.report_type for p in ("index.html", "index_2.html", "index_3.html") for r in page(p).records}
+    types = {
+        r.report_type
+        for p in ("index.html", "index_2.html", "index_3.html")
+        for r in page(p).records
+    }
     assert types == {"filing_report", "progress_report", "completion_report", "summary_report"}
 
 
@@ -162,7 +177,11 @@ def test_filing_dates_accept_slashes():
 
 @pytest.mark.parametrize(
     "name, error",
-    [("challenge.html", ChallengePage), ("no_table.html", TableMissing), ("empty_table.html", ZeroRows)],
+    [
+        ("challenge.html", ChallengePage),
+        ("no_table.html", TableMissing),
+        ("empty_table.html", ZeroRows),
+    ],
 )
 def test_unusable_pages_raise_instead_of_returning_nothing(name, error):
     with pytest.raises(error):
@@ -184,14 +203,21 @@ def test_to_filing_carries_company_stage_and_dates():
 
 
 def test_native_ids_are_unique_and_stable():
-    a = [r.native_id for p in ("index.html", "index_2.html", "index_3.html") for r in page(p).records]
-    b = [r.native_id for p in ("index.html", "index_2.html", "index_3.html") for r in page(p).records]
+    a = [
+        r.native_id for p in ("index.html", "index_2.html", "index_3.html") for r in page(p).records
+    ]
+    b = [
+        r.native_id for p in ("index.html", "index_2.html", "index_3.html") for r in page(p).records
+    ]
     assert a == b and len(set(a)) == len(a)
 
 
 def test_shared_reconstructed_sample_parses(shared_sources):
     body = (shared_sources / "csrc" / "csrcfd_list_page-reconstructed.html").read_bytes()
     p = parse_list_page(body, URL)
-    assert [r.company for r in p.records] == ["上海壁仞科技股份有限公司", *["西安奕斯伟材料科技股份有限公司"] * 2]
+    assert [r.company for r in p.records] == [
+        "上海壁仞科技股份有限公司",
+        *["西安奕斯伟材料科技股份有限公司"] * 2,
+    ]
     assert p.records[0].disclosed_date == "2024-09-12"
     assert p.records[2].period == 5 and p.records[2].status == "tutoring_done"

@@ -29,17 +29,25 @@ def test_full_crawl_fills_db_and_second_run_makes_one_request(replay, make_confi
     assert first.returncode == 0, first.stderr[-2000:]
     assert "mode=full health=ok pages=3 requests=3 rows=20 new=20" in first.stdout
     assert q(cfg, "SELECT count(*) FROM filings") == [(20,)]
-    assert q(cfg, "SELECT regulator FROM filings WHERE company = '郑州中原数据服务股份有限公司'") == [("河南证监局",)]
-    assert q(cfg, "SELECT count(*) FROM events WHERE baseline = 0") == [(0,)]  # first crawl = history
+    assert q(
+        cfg, "SELECT regulator FROM filings WHERE company = '郑州中原数据服务股份有限公司'"
+    ) == [("河南证监局",)]
+    assert q(cfg, "SELECT count(*) FROM events WHERE baseline = 0") == [
+        (0,)
+    ]  # first crawl = history
     warnings, problems = q(cfg, "SELECT warnings, problems FROM source_runs")[0]
-    assert warnings == 1 and json.loads(problems)[0]["kind"] == "unknown_status"  # 辅导暂停, flagged
+    assert (
+        warnings == 1 and json.loads(problems)[0]["kind"] == "unknown_status"
+    )  # 辅导暂停, flagged
     assert "progress page=3/3" in first.stderr
 
     replay.clear_log()
     second = crawl(cli, cfg)
     assert second.returncode == 0
     assert "mode=incremental" in second.stdout and "new=0" in second.stdout
-    assert pages_requested(replay) == ["/csrcfd/index.html"]  # steady state: exactly one list request
+    assert pages_requested(replay) == [
+        "/csrcfd/index.html"
+    ]  # steady state: exactly one list request
 
 
 def test_new_row_is_found_and_becomes_an_alertable_event(replay, make_config, cli):
@@ -53,7 +61,10 @@ def test_new_row_is_found_and_becomes_an_alertable_event(replay, make_config, cl
     run = crawl(cli, cfg)
     assert run.returncode == 0 and "new=1" in run.stdout
     assert pages_requested(replay) == ["/csrcfd/index.html", "/csrcfd/index_2.html"]
-    events = q(cfg, "SELECT kind, stage, broker, regulator, event_date FROM events WHERE baseline = 0 ORDER BY kind")
+    events = q(
+        cfg,
+        "SELECT kind, stage, broker, regulator, event_date FROM events WHERE baseline = 0 ORDER BY kind",
+    )
     assert events == [
         ("filing", "tutoring", "中信证券股份有限公司", "河南证监局", "2026-01-16"),
         ("stage", "tutoring", "中信证券股份有限公司", "河南证监局", "2026-01-16"),
@@ -96,7 +107,9 @@ def test_gbk_body_from_the_server(replay, make_config, cli):
     replay.add_fault("gbk", site="csrcfd", path=r"/csrcfd/index\.html")
     cfg = make_config(replay.base_url)
     assert crawl(cli, cfg).returncode == 0
-    assert q(cfg, "SELECT company FROM filings WHERE broker = '招商证券股份有限公司'") == [("深圳光刻精密设备股份有限公司",)]
+    assert q(cfg, "SELECT company FROM filings WHERE broker = '招商证券股份有限公司'") == [
+        ("深圳光刻精密设备股份有限公司",)
+    ]
 
 
 def test_challenge_page_is_an_unhealthy_run_with_the_page_kept(replay, make_config, cli):
@@ -163,9 +176,16 @@ def test_post_form_with_keyword_after_cookie_warmup(replay, make_config, cli):
     run = crawl(cli, cfg, "--keyword", "芯源")
     assert run.returncode == 0, run.stderr[-2000:]
     log = [e for e in replay.requests("csrcfd") if e["path"].startswith("/csrcfd/")]
-    assert [(e["method"], e["path"]) for e in log] == [("GET", "/csrcfd/index.html"), ("POST", "/csrcfd/index_1_f.html")]
+    assert [(e["method"], e["path"]) for e in log] == [
+        ("GET", "/csrcfd/index.html"),
+        ("POST", "/csrcfd/index_1_f.html"),
+    ]
     form = log[1]["form"]
-    assert form["keyWord"] == "芯源" and form["isfilter"] == "true" and form["startDate2"] == "请输入开始时间"
+    assert (
+        form["keyWord"] == "芯源"
+        and form["isfilter"] == "true"
+        and form["startDate2"] == "请输入开始时间"
+    )
     assert log[1]["headers"]["referer"].endswith("/csrcfd/index.html")
     assert q(cfg, "SELECT DISTINCT company FROM filings") == [("上海芯源微电子股份有限公司",)]
 
@@ -175,7 +195,9 @@ def test_https_fallback_when_http_is_unreachable(replay, make_config, cli, tmp_p
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]  # closed once the block ends: connection refused
     cfg = make_config(f"http://127.0.0.1:{dead}")
-    text = cfg.read_text(encoding="utf-8").replace('fallback_base_url = ""', f'fallback_base_url = "{replay.base_url}"')
+    text = cfg.read_text(encoding="utf-8").replace(
+        'fallback_base_url = ""', f'fallback_base_url = "{replay.base_url}"'
+    )
     cfg.write_text(text, encoding="utf-8")
     run = crawl(cli, cfg)
     assert run.returncode == 0, run.stdout + run.stderr[-2000:]

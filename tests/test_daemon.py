@@ -39,7 +39,6 @@ XFUSION = {"company": "超聚变数字技术股份有限公司", "broker": "中�
            "filing_date": "2026-01-05", "status": "辅导备案", "report_type": "辅导备案报告"}  # fmt: skip
 
 
-
 def sources_block(base_url, schedules: dict[str, str]) -> str:
     lines = []
     for slug in SOURCES:
@@ -179,7 +178,10 @@ def test_two_sources_run_on_their_own_schedules(tmp_path, replay, stepped):
     try:
         job = daemon.scheduler.get_job("crawl:csrcfd")
         assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 1)
-        assert str(job.trigger.timezone) == "Asia/Shanghai" and job.trigger.interval.total_seconds() == 2
+        assert (
+            str(job.trigger.timezone) == "Asia/Shanghai"
+            and job.trigger.interval.total_seconds() == 2
+        )
         assert daemon.scheduler.get_job(f"crawl:{other}").trigger.interval.total_seconds() == 5
         for _ in range(24):  # t = 0, 0.5, ... 11.5
             daemon.scheduler.step()
@@ -242,7 +244,9 @@ def test_one_run_of_a_source_at_a_time_and_late_runs_coalesce(tmp_path, replay, 
         gate.set()
         daemon.stop()
     assert starts == [0, 8, 14.5] and running[1] == 1
-    submitted = [e for e in scheduled.events if e.code == EVENT_JOB_SUBMITTED and e.job_id == "crawl:csrcfd"]
+    submitted = [
+        e for e in scheduled.events if e.code == EVENT_JOB_SUBMITTED and e.job_id == "crawl:csrcfd"
+    ]
     assert [[(t - clock.start).total_seconds() for t in e.scheduled_run_times] for e in submitted] == [
         [0], [8], [14]]  # fmt: skip
     assert scheduled.count(EVENT_JOB_MISSED) == 0
@@ -290,9 +294,16 @@ channels = ["hook"]
             assert stop(second) == 0  # the deliverer's last round is over: messages are final
         (message,) = hook.messages()
         assert message["title"] == "超聚变数字技术股份有限公司 (xFusion) — 辅导备案"
-        assert db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall() == [("sent", 1)]
-        assert db.execute("SELECT count(*) FROM events WHERE company = ? AND baseline = 0",
-                          [XFUSION["company"]]).fetchone()[0] == 2  # fmt: skip  (document + stage)
+        assert db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall() == [
+            ("sent", 1)
+        ]
+        assert (
+            db.execute(
+                "SELECT count(*) FROM events WHERE company = ? AND baseline = 0",
+                [XFUSION["company"]],
+            ).fetchone()[0]
+            == 2
+        )  # fmt: skip  (document + stage)
 
 
 def test_a_new_daemon_releases_claims_of_a_dead_one(tmp_path, replay):
@@ -309,7 +320,9 @@ channels = ["hook"]
     ingest.write_filings(db, [Filing(source="csrcfd", native_id="x", company=XFUSION["company"], kind="t",
                                       title="t", status="tutoring", company_stage="tutoring")],
                           ingest.WriteContext(), sink=OutboxSink(cfg))  # fmt: skip
-    db.execute("UPDATE outbox SET status = 'sending', claimed_by = 'daemon-1', claim_until = 9e9, attempts = 1")
+    db.execute(
+        "UPDATE outbox SET status = 'sending', claimed_by = 'daemon-1', claim_until = 9e9, attempts = 1"
+    )
     daemon = Daemon(cfg)
     daemon.prepare()  # holds the lock now: daemon-1 must be dead
     try:
@@ -319,7 +332,9 @@ channels = ["hook"]
 
 
 def test_sigterm_abandons_a_hung_crawl_and_the_lock_stops_a_second_daemon(tmp_path, replay):
-    path = write_config(tmp_path, replay.base_url, {"csrcfd": "interval:1h"}, "[daemon]\nstop_timeout = 5\n")
+    path = write_config(
+        tmp_path, replay.base_url, {"csrcfd": "interval:1h"}, "[daemon]\nstop_timeout = 5\n"
+    )
     replay.add_fault("slow", site="csrcfd", delay=60)
     log_path = tmp_path / "daemon.log"
     daemon = start_daemon(path, log_path)
@@ -356,7 +371,7 @@ def test_a_hung_site_is_killed_after_the_timeout_and_opens_an_incident(tmp_path,
     assert time.monotonic() - started < 32  # timeout + the same 17 s margin
     assert "did not finish in 15 s" in outcome.failure
     db = dbconn.open_db(tmp_path / "fw.db")
-    assert db.execute("SELECT kind, detail FROM incidents WHERE resolved_at IS NULL").fetchall() == [
-        ("unhealthy", "crawl did not finish in 15 s and was killed")
-    ]
+    assert db.execute(
+        "SELECT kind, detail FROM incidents WHERE resolved_at IS NULL"
+    ).fetchall() == [("unhealthy", "crawl did not finish in 15 s and was killed")]
     assert db.execute("SELECT health FROM source_runs").fetchall() == [("interrupted",)]

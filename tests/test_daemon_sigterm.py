@@ -16,7 +16,6 @@ from scraper.sources import SOURCES
 pytestmark = pytest.mark.slow
 
 
-
 def children(pid: int) -> list[int]:
     """Live child pids of `pid`, from /proc/<n>/stat (no psutil, no CONFIG_PROC_CHILDREN needed)."""
     found = []
@@ -65,7 +64,10 @@ def test_sigterm_ends_crawl_children_before_the_daemon_exits(tmp_path, replay, a
         assert rc == (128 + signal.SIGTERM if args else 0), log_text
         # the daemon waits for its crawls: gone at once, not whenever the crawl would have ended
         wait_for(lambda: not alive(child), timeout=10, what=f"crawl pid {child} to be gone")
-        assert "event=signal signal=SIGTERM" in log_text and f"event=crawl_stop source=csrcfd pid={child}" in log_text
+        assert (
+            "event=signal signal=SIGTERM" in log_text
+            and f"event=crawl_stop source=csrcfd pid={child}" in log_text
+        )
     finally:
         if daemon.poll() is None:
             daemon.kill()

@@ -12,7 +12,11 @@ def test_header_charset_wins_over_meta():
 
 
 def test_gbk_declared_in_meta():
-    body = f'<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>{TEXT}</p>'.encode("gbk")
+    body = (
+        f'<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>{TEXT}</p>'.encode(
+            "gbk"
+        )
+    )
     assert TEXT in decode_html(body)
 
 

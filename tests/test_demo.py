@@ -29,11 +29,17 @@ def test_demo_end_to_end(tmp_path, cli):
     assert "Broker: 中信证券" in body  # the mail channel is bilingual
 
     db = sqlite3.connect(workdir / "filingwatch.db")
-    rows = db.execute("SELECT channel, status FROM outbox WHERE kind = 'event' ORDER BY channel").fetchall()
+    rows = db.execute(
+        "SELECT channel, status FROM outbox WHERE kind = 'event' ORDER BY channel"
+    ).fetchall()
     assert rows == [("console", "sent"), ("mail", "sent")]
-    baseline = db.execute("SELECT count(*) FROM events WHERE baseline = 1 AND source = 'csrcfd'").fetchone()[0]
+    baseline = db.execute(
+        "SELECT count(*) FROM events WHERE baseline = 1 AND source = 'csrcfd'"
+    ).fetchone()[0]
     assert baseline > 0  # the first crawl was history and alerted nothing
-    sectors = db.execute("SELECT sectors FROM companies WHERE name = '超聚变数字技术股份有限公司'").fetchone()[0]
+    sectors = db.execute(
+        "SELECT sectors FROM companies WHERE name = '超聚变数字技术股份有限公司'"
+    ).fetchone()[0]
     assert sectors == '["ai_server"]'
     assert (workdir / "logs" / "daemon.log").read_text().count("event=crawl_done") >= 2
 

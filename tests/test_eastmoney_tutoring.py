@@ -20,7 +20,10 @@ def test_jsonp_page_in_the_csrcfd_vocabulary():
     assert (first.company, first.report_type, first.status, first.event_date) == (
         "上海澜芯智算科技有限公司", "completion_report", "tutoring_done", "2024-03-15")  # fmt: skip
     assert (first.broker, first.regulator) == ("中信证券股份有限公司", "上海证监局")
-    assert parser.parse_page((FIX / "tutrecord_2.json").read_bytes(), "u").filings[0].report_type == "filing_report"
+    assert (
+        parser.parse_page((FIX / "tutrecord_2.json").read_bytes(), "u").filings[0].report_type
+        == "filing_report"
+    )
 
 
 def test_unknown_status_is_kept_and_flagged():

@@ -239,9 +239,9 @@ def test_listing_claims_move_forward_only_and_short_names_find_their_applicant(d
     write(db, HkexBatch(source="hkex_listings", url=url, filings=[], claims=claims))
     assert q(db, "SELECT stage, prospectus_date, allotment_date FROM hkex_new_listings WHERE stock_code = '02733'") == [
         ("allotment_results", "2026-11-20", "2026-11-26")]  # fmt: skip
-    assert q(db, "SELECT count(*) FROM events WHERE dedupe_key LIKE 'hkex_listings:stage:02733:%'") == [
-        (2,)
-    ]
+    assert q(
+        db, "SELECT count(*) FROM events WHERE dedupe_key LIKE 'hkex_listings:stage:02733:%'"
+    ) == [(2,)]
     assert q(db, "SELECT status FROM company_status WHERE company_id = ? AND source = 'hkex_listings'",
              [hanhai]) == [("allotment_results",)]  # fmt: skip
     # One batch is applied in rank order, so the claims above pass even without the rule; a

@@ -35,7 +35,10 @@ MODULES = module_names()
 
 
 def _import_alone(name: str) -> tuple[int, str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     proc = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=120)  # fmt: skip
     return proc.returncode, proc.stderr.strip()
@@ -68,10 +71,14 @@ def test_scraper_cli_package_imports_no_command_module():
     assert out.strip() == "['scraper.cli', 'scraper.cli.options']"
 
 
-@pytest.mark.parametrize("entry", [["-m", "scraper.cli"], ["-c", "from scraper.cli import main; main()"]])
+@pytest.mark.parametrize(
+    "entry", [["-m", "scraper.cli"], ["-c", "from scraper.cli import main; main()"]]
+)
 def test_module_and_console_script_entry_points(entry):
     """`python -m scraper.cli` (what the daemon runs) and pyproject's `scraper.cli:main`."""
-    assert 'filingwatch = "scraper.cli:main"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'filingwatch = "scraper.cli:main"' in (ROOT / "pyproject.toml").read_text(
+        encoding="utf-8"
+    )
     proc = subprocess.run([sys.executable, *entry, "--help"], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr

@@ -25,7 +25,9 @@ def old_db(path):
     db.execute("INSERT INTO companies (id, name, name_key, first_seen_at, updated_at)"
                " VALUES (7, '中原恒远装备股份有限公司', '中原恒远装备股份有限公司', ?, ?)", [NOW, NOW])  # fmt: skip
     name = "中原恒远装备股份有限公司"
-    insert_aliases(db.conn, [(7, kind, key, name, "new", None, NOW) for kind, key in keys_for(name).pairs()])
+    insert_aliases(
+        db.conn, [(7, kind, key, name, "new", None, NOW) for kind, key in keys_for(name).pairs()]
+    )
     events = [
         ("csrcfd:stage:7:>tutoring", "csrcfd", st.TUTORING, "河南证监局"),
         ("csrcfd:stage:7:tutoring>withdrawn", "csrcfd", st.WITHDRAWN, "河南证监局"),
@@ -69,6 +71,9 @@ def test_old_database_migrates_forward(tmp_path):
     again = Filing(source="csrcfd", native_id="n2", company="中原恒远装备股份有限公司",
                    kind="tutoring_report", title="辅导备案报告", report_type="filing_report",
                    status=st.TUTORING, company_stage=st.TUTORING, stage_date="2026-10-01")  # fmt: skip
-    db.execute("INSERT INTO company_status VALUES (7, 'csrcfd', 'withdrawn', '撤回', '2026-01-01', ?)", [NOW])
+    db.execute(
+        "INSERT INTO company_status VALUES (7, 'csrcfd', 'withdrawn', '撤回', '2026-01-01', ?)",
+        [NOW],
+    )
     result = ingest.write_filings(db, [again], ingest.WriteContext())
     assert "csrcfd:stage:7:tutoring#2" in {e["dedupe_key"] for e in result.events}

@@ -37,7 +37,9 @@ def test_serves_fixture_pages_at_site_paths(replay):
 
 def test_post_form_pages_need_post(replay):
     assert fetch(f"{replay.base_url}/csrcfd/index_1_f.html")[0] == 405
-    status, _, body = fetch(f"{replay.base_url}/csrcfd/index_1_f.html", data="keyWord=芯源".encode())
+    status, _, body = fetch(
+        f"{replay.base_url}/csrcfd/index_1_f.html", data="keyWord=芯源".encode()
+    )
     assert status == 200 and body.decode().count("<tr") == 3
 
 
@@ -70,7 +72,9 @@ def test_request_log_records_method_form_and_headers(replay):
 
 
 def test_publish_and_generate(replay):
-    control(replay, "csrcfd/publish", {"company": "测试芯片股份有限公司", "filing_date": "2026-11-20"})
+    control(
+        replay, "csrcfd/publish", {"company": "测试芯片股份有限公司", "filing_date": "2026-11-20"}
+    )
     assert "测试芯片股份有限公司" in fetch(f"{replay.base_url}/csrcfd/index.html")[2].decode()
     info = control(replay, "csrcfd/generate", {"rows": 500, "per_page": 211})
     assert info == {"ok": True, "rows": 500, "pages": 3}

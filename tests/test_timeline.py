@@ -41,8 +41,10 @@ def sse_rows():
 
 
 def approval_rows():
-    body = (FIXTURES_DIR / "csrc_approvals/searchList_5d6b1a7cf1e84a0c9d7e2b3c4a5f6e90_1.json")
-    return csrc_approvals.parse_search_list(body.read_bytes(), "u", base_url="http://www.csrc.gov.cn").filings
+    body = FIXTURES_DIR / "csrc_approvals/searchList_5d6b1a7cf1e84a0c9d7e2b3c4a5f6e90_1.json"
+    return csrc_approvals.parse_search_list(
+        body.read_bytes(), "u", base_url="http://www.csrc.gov.cn"
+    ).filings
 
 
 def cninfo_pages():
@@ -54,7 +56,8 @@ def notice_rows():
     link = sse_notices.parse_list((FIXTURES_DIR / "sse_notices/index.shtml").read_bytes(),
                                   "https://www.sse.com.cn/disclosure/announcement/listing/ipo/index.shtml").links[0]  # fmt: skip
     notice = sse_notices.parse_notice(
-        (FIXTURES_DIR / "sse_notices/c/c_20251027_10999999.shtml").read_bytes(), link.url)
+        (FIXTURES_DIR / "sse_notices/c/c_20251027_10999999.shtml").read_bytes(), link.url
+    )
     return [sse_notices.to_filing(link, notice)]
 
 
@@ -192,7 +195,9 @@ def test_company_command_prints_the_timeline(lanxin, cli, tmp_path):
     assert "stage listed (sse_notices, 2025-10-28)" in lines[0]
     dates = [ln.split()[0] for ln in lines if ln[:4] in ("2024", "2025")]
     assert dates == sorted(dates) and len(dates) == 14
-    as_json = json.loads(cli("company", "688999", "--db", db, "--format", "json", check=True).stdout)
+    as_json = json.loads(
+        cli("company", "688999", "--db", db, "--format", "json", check=True).stdout
+    )
     assert as_json["company"] == FULL and len(as_json["timeline"]) == 14
     assert "上海澜芯智算科技有限公司" in as_json["aliases"]
     assert cli("company", "Lanxin AI Computing", "--db", db, check=True).stdout.startswith(FULL)
@@ -206,7 +211,9 @@ def test_companies_command_filters_on_sector_and_stage(lanxin, cli, tmp_path):
                           kind="tutoring_report", title="辅导备案报告", report_type="filing_report",
                           status="tutoring", company_stage="tutoring", event_date="2025-08-01")])  # fmt: skip
     lanxin.execute("UPDATE companies SET sectors = NULL")  # whatever a classifier hook wrote
-    lanxin.execute("UPDATE companies SET sectors = ? WHERE name = ?", ['["chips", "ai_server"]', FULL])
+    lanxin.execute(
+        "UPDATE companies SET sectors = ? WHERE name = ?", ['["chips", "ai_server"]', FULL]
+    )
     lanxin.execute("UPDATE companies SET sectors = ? WHERE name LIKE '杭州未名%'", ['["chips"]'])
     db = str(tmp_path / "filingwatch.db")
 
@@ -244,4 +251,6 @@ def test_candidates_are_listed_and_merged_on_request(cli, tmp_path):
     assert db.execute("SELECT count(*) FROM companies").fetchone() == (1,)
     assert db.execute("SELECT count(DISTINCT company_id) FROM filings").fetchone() == (1,)
     assert db.execute("SELECT count(*) FROM company_candidates").fetchone() == (0,)
-    assert cli("company", "摩尔线程", "--db", path, check=True).stdout.startswith("摩尔线程智能科技")
+    assert cli("company", "摩尔线程", "--db", path, check=True).stdout.startswith(
+        "摩尔线程智能科技"
+    )

@@ -67,7 +67,9 @@ class StageStep:
     date: str | None  # ISO date of the step, from the timeline
     sort_key: str = ""  # full timestamp for ordering steps of one day
     reason: str | None = None  # 中止 / 恢复 / 终止 reason text
-    detail: str | None = None  # sub-kind: withdrawn / rejected / lapsed / financial_update / resumed ...
+    detail: str | None = (
+        None  # sub-kind: withdrawn / rejected / lapsed / financial_update / resumed ...
+    )
     known: bool = True  # False: the code is not in the exchange's mapping table (flagged)
 
 
@@ -115,7 +117,9 @@ class ProjectBatch(PageBatch):
     """
 
     projects: list[Project] = field(default_factory=list)
-    cursor: dict[str, Any] | None = None  # source state to keep for the next run (crawl_state.cursor)
+    cursor: dict[str, Any] | None = (
+        None  # source state to keep for the next run (crawl_state.cursor)
+    )
 
 
 @dataclass

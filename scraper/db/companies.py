@@ -131,7 +131,9 @@ def merge_companies(db, keep: int, drop: int, reason: str, now: str) -> None:
 
 def rekey_all(conn, now: str) -> None:
     """Recompute keys and aliases of every company; rows that now share a full key are merged."""
-    rows = conn.execute("SELECT id, name, name_en, stock_code FROM companies ORDER BY id").fetchall()
+    rows = conn.execute(
+        "SELECT id, name, name_en, stock_code FROM companies ORDER BY id"
+    ).fetchall()
     by_key: dict[str, int] = {}
     for cid, name, name_en, code in rows:
         k = keys_for(name, name_en, code)
@@ -150,7 +152,9 @@ def rekey_all(conn, now: str) -> None:
     for cid, name, name_en, code in rows:
         if cid in kept:
             for kind, key in keys_for(name, name_en, code).pairs():
-                aliases.append((cid, kind, key, alias_value(kind, name, name_en, code), "new", None, now))
+                aliases.append(
+                    (cid, kind, key, alias_value(kind, name, name_en, code), "new", None, now)
+                )
     insert_aliases(conn, aliases)
 
 

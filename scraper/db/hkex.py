@@ -18,7 +18,10 @@ def stored_applicants(conn) -> dict[tuple[str, int], dict]:
 
 
 def applicant_company_ids(conn) -> dict[tuple[str, int], int | None]:
-    return {(b, i): c for b, i, c in conn.execute("SELECT board, app_id, company_id FROM hkex_applicants")}
+    return {
+        (b, i): c
+        for b, i, c in conn.execute("SELECT board, app_id, company_id FROM hkex_applicants")
+    }
 
 
 def listing_dates(conn, codes) -> dict[str, str]:

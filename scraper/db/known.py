@@ -37,7 +37,9 @@ class KnownState:
             "SELECT native_id, board, list_key, detail_key, detail_fetched_at, raw FROM projects"
             " WHERE source = ?"
         )
-        for native_id, board, list_key, detail_key, fetched, raw in self.conn.execute(sql, [source]):
+        for native_id, board, list_key, detail_key, fetched, raw in self.conn.execute(
+            sql, [source]
+        ):
             rows[native_id] = {"board": board, "list_key": list_key, "detail_key": detail_key,
                                "detail_fetched_at": fetched, "raw": raw}  # fmt: skip
         return ProjectState(

@@ -16,7 +16,6 @@ def stage_rank(stage: str | None) -> int:
     return stages.ORDER.get(stage or "", -1)
 
 
-
 @dataclass
 class Entry:
     date: str | None
@@ -39,4 +38,3 @@ def timeline(conn: sqlite3.Connection, company_id: int) -> list[Entry]:
     entries = [Entry(*r) for r in rows]
     entries.sort(key=lambda e: (e.date or "9999", stage_rank(e.stage), e.source, e.title or ""))
     return entries
-

@@ -340,6 +340,3 @@ def parse_detail(
             project.flags = [*project.flags, "unknown_status"]
     project.timeline = with_current(project, timeline(status, project, titles))
     return project, docs
-
-
-

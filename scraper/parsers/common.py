@@ -154,7 +154,9 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
         if head == "<" or "<html" in text[:2000].lower():
             marker = looks_like_challenge(text)
             if marker:
-                raise ChallengePage(f"challenge/verification page (marker {marker!r})", url) from None
+                raise ChallengePage(
+                    f"challenge/verification page (marker {marker!r})", url
+                ) from None
             raise BadPayload(f"HTML page where JSON was expected: {text[:120]!r}", url) from None
         raise BadPayload(f"not valid JSON ({exc}); {len(text)} chars", url) from None
 

@@ -44,9 +44,13 @@ _IPO_RE = re.compile(
     r"关于同意(?P<company>.+?)(?:首次公开发行(?:股票|存托凭证)?|向不特定合格投资者公开发行(?:股票)?)"
     r".{0,20}?注册的批复"
 )
-_APPROVAL_RE = re.compile(r"关于(?:同意|核准)(?P<company>.+?(?:股份有限公司|有限责任公司|有限公司))")
+_APPROVAL_RE = re.compile(
+    r"关于(?:同意|核准)(?P<company>.+?(?:股份有限公司|有限责任公司|有限公司))"
+)
 # 关于{公司}境外发行上市备案通知书 / 关于{公司}境外发行上市及境内未上市股份“全流通”备案通知书
-_OVERSEAS_RE = re.compile(r"关于(?P<company>.+?)(?:境外发行上市|境外首次公开发行|发行境外上市外资股|H股全流通|境内未上市股份)")
+_OVERSEAS_RE = re.compile(
+    r"关于(?P<company>.+?)(?:境外发行上市|境外首次公开发行|发行境外上市外资股|H股全流通|境内未上市股份)"
+)
 _DOC_NO_RE = re.compile(
     r"(?P<kind>证监许可|国合函)\s*[〔\[［(（【]\s*(?P<year>\d{4})\s*[〕\]］)）】]\s*(?P<no>\d+)\s*号"
 )
@@ -78,11 +82,17 @@ class Page:
 def channel_id_from_local_list(body: bytes | str, channel_code: str, url: str = "") -> str:
     """`getLocalList?channelCode=c105906` -> the channelId of that channel."""
     data = load_json(body, url)
-    levels = ((data or {}).get("results") or {}).get("channelLevel") if isinstance(data, dict) else None
+    levels = (
+        ((data or {}).get("results") or {}).get("channelLevel") if isinstance(data, dict) else None
+    )
     if not isinstance(levels, list):
         raise BadPayload("getLocalList: no results.channelLevel list", url)
     for level in levels:
-        if isinstance(level, dict) and level.get("channelCode") == channel_code and level.get("channelId"):
+        if (
+            isinstance(level, dict)
+            and level.get("channelCode") == channel_code
+            and level.get("channelId")
+        ):
             return str(level["channelId"])
     raise BadPayload(f"getLocalList: channel {channel_code} not listed", url)
 
@@ -188,7 +198,6 @@ def parse_search_list(body: bytes | str, url: str, *, base_url: str = "") -> Pag
     return page
 
 
-
 def item_url(item: dict, base_url: str) -> str | None:
     url = item.get("url")
     scheme = base_url.split("://", 1)[0] if "://" in base_url else "https"
@@ -204,7 +213,9 @@ def to_filing(item: dict, page_url: str, base_url: str = "") -> Filing:
     title = re.sub(r"\s+", "", str(item.get("title") or ""))
     report_type, company = classify(title)
     day, flags = published_date(item)
-    number = doc_number(meta_value(item, "文号"), title, item.get("content"), item.get("contentHtml"))
+    number = doc_number(
+        meta_value(item, "文号"), title, item.get("content"), item.get("contentHtml")
+    )
     url = item_url(item, base_url)
     pdf = None
     for res in item.get("resList") or []:
@@ -212,9 +223,10 @@ def to_filing(item: dict, page_url: str, base_url: str = "") -> Filing:
         if path:
             pdf = path if "://" in path else (base_url.rstrip("/") + "/" + path.lstrip("/"))
             break
-    native = str(item.get("manuscriptId") or "") or hashlib.sha1(
-        f"{title}|{url}".encode()
-    ).hexdigest()[:20]
+    native = (
+        str(item.get("manuscriptId") or "")
+        or hashlib.sha1(f"{title}|{url}".encode()).hexdigest()[:20]
+    )
     stage = stages.REGISTERED if report_type == IPO_APPROVAL else None
     if report_type == IPO_APPROVAL and number is None:
         flags.append("no_doc_number")

@@ -48,7 +48,6 @@ def parse_page(body: bytes | str, url: str) -> Page:
                 _int(result.get("count")))  # fmt: skip
 
 
-
 def _report_type(column: str, title: str) -> str | None:
     """The csrcfd report-type vocabulary, from the type column first, then the title."""
     for text in (column, title):
@@ -60,7 +59,9 @@ def _report_type(column: str, title: str) -> str | None:
 
 def to_filing(rec: dict, url: str) -> Filing:
     company = str(rec.get("TUTOR_OBJECT") or "").strip()
-    title = str(rec.get("REPORT_TITLE") or "").strip() or f"{company} {rec.get('REPORT_TYPE') or ''}"
+    title = (
+        str(rec.get("REPORT_TITLE") or "").strip() or f"{company} {rec.get('REPORT_TYPE') or ''}"
+    )
     status_raw = str(rec.get("TUTOR_PROCESS_STATE") or "").strip() or None
     status = csrcfd.STATUS_MAP.get(status_raw or "")
     flags = [] if status or not status_raw else ["unknown_status"]

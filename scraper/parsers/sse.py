@@ -77,7 +77,6 @@ FILE_VERSIONS = {1: "申报稿", 2: "上会稿", 3: "注册稿", 4: "结果"}
 _NAME_SUFFIX_RE = re.compile(r"(首次公开发行|公开发行|向不特定).*$")
 
 
-
 def status_code(curr: Any, commiti: Any = "", registe: Any = "", suspend: Any = "") -> str:
     """currStatus plus its sub-result: 5 + registeResult 1 -> "5-1"."""
     main = _code(curr)
@@ -295,8 +294,5 @@ def _strip_suffix(name: str) -> str:
     return cut or name
 
 
-
 def _first(values: list[str] | None) -> str | None:
     return values[0] if values else None
-
-

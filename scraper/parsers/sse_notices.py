@@ -29,14 +29,20 @@ from scraper.parsers.common import (
 
 SOURCE = "sse_notices"
 
-_LINK_RE = re.compile(r"/disclosure/announcement/listing/(?:ipo/|stock/)?c/(c_(\d{8})_\d+)\.s?html?")
+_LINK_RE = re.compile(
+    r"/disclosure/announcement/listing/(?:ipo/|stock/)?c/(c_(\d{8})_\d+)\.s?html?"
+)
 _LISTING_TITLE = ("上市交易的公告", "上市交易公告", "上市的公告")
 _TRADE_DATE_RE = re.compile(
     r"(?:将于|定于|自)\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:起)?\s*在本所"
 )
 _CODE_RE = re.compile(r"(?:证券|股票|A股)代码(?:为|：|:)?\s*[“\"'「]?\s*(\d{6})")
-_SHORT_RE = re.compile(r"(?:证券|股票|A股)简称(?:为|：|:)?\s*[“\"'「]\s*([^”\"'」]{2,12})\s*[”\"'」]")
-_NOTICE_NO_RE = re.compile(r"上证公告[（(]股票[）)]\s*[〔\[［(（]?\s*(\d{4})\s*[〕\]］)）]?\s*(\d+)\s*号")
+_SHORT_RE = re.compile(
+    r"(?:证券|股票|A股)简称(?:为|：|:)?\s*[“\"'「]\s*([^”\"'」]{2,12})\s*[”\"'」]"
+)
+_NOTICE_NO_RE = re.compile(
+    r"上证公告[（(]股票[）)]\s*[〔\[［(（]?\s*(\d{4})\s*[〕\]］)）]?\s*(\d+)\s*号"
+)
 _BOARD = (("科创板", "star"), ("主板", "main"))
 
 

@@ -369,7 +369,3 @@ def _group(row: dict) -> str:
 def _stem(row: dict) -> str:
     name = _clean(row.get("dfnm"))
     return re.sub(r"\.(pdf|docx?|xlsx?|zip|rar)$", "", name, flags=re.IGNORECASE).strip()
-
-
-
-

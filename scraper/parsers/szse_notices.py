@@ -89,7 +89,9 @@ def ann_filing(rec: dict, page_url: str) -> Filing:
     company = legal or sec_name or (head if sep else "")
     day = parse_date(rec.get("publishTime"))
     attach = rec.get("attachPath") or ""
-    native = str(rec.get("id") or rec.get("annId") or "") or hashlib.sha1(title.encode()).hexdigest()
+    native = (
+        str(rec.get("id") or rec.get("annId") or "") or hashlib.sha1(title.encode()).hexdigest()
+    )
     return Filing(
         source=SOURCE,
         native_id=f"ann:{native}",
@@ -124,8 +126,10 @@ class NoticeLink:
 
 
 def is_listing_notice(title: str) -> bool:
-    return any(n in title for n in _LISTING_NOTICE) and any(w in title for w in _SHARE_WORDS) and (
-        "债" not in title
+    return (
+        any(n in title for n in _LISTING_NOTICE)
+        and any(w in title for w in _SHARE_WORDS)
+        and ("债" not in title)
     )
 
 

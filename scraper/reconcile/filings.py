@@ -36,7 +36,9 @@ def stage_date(f: Filing, first: bool) -> str | None:
     return (f.event_date or f.disclosed_date) if first else (f.disclosed_date or f.event_date)
 
 
-def documents(ctx, filings, company_ids: dict[str, int], stored: dict, next_id: int, as_json) -> FilingsStep:
+def documents(
+    ctx, filings, company_ids: dict[str, int], stored: dict, next_id: int, as_json
+) -> FilingsStep:
     """New documents -> rows + `filing` events; known ones -> last-seen updates."""
     step = FilingsStep()
     seen = dict(stored)
@@ -45,7 +47,9 @@ def documents(ctx, filings, company_ids: dict[str, int], stored: dict, next_id: 
         if key in seen:
             fid, old_status = seen[key]
             if fid is not None:
-                step.updates.append((f.status, f.status_raw, ctx.now, ctx.run_id, as_json(f.flags), fid))
+                step.updates.append(
+                    (f.status, f.status_raw, ctx.now, ctx.run_id, as_json(f.flags), fid)
+                )
             if old_status != f.status:
                 step.updated += 1
             continue

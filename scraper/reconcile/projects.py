@@ -27,7 +27,9 @@ class ProjectsStep:
     updated: int = 0
 
 
-def list_rows(ctx, projects: list[Project], company_ids: dict[str, int], stored: dict, as_json) -> ProjectsStep:
+def list_rows(
+    ctx, projects: list[Project], company_ids: dict[str, int], stored: dict, as_json
+) -> ProjectsStep:
     """Project rows to upsert, and the facts (industry code, stock code) they give companies."""
     step = ProjectsStep()
     for p in projects:

@@ -31,7 +31,12 @@ def cross_source_events(ctx, moves, trigger: dict[int, dict]) -> list[dict]:
     for m in moves:
         base = trigger.get(m.company_id)
         new = m.new
-        if base is None or not m.old_stage or m.old_stage == new.stage or m.old_source == new.source:
+        if (
+            base is None
+            or not m.old_stage
+            or m.old_stage == new.stage
+            or m.old_source == new.source
+        ):
             continue
         event = {k: v for k, v in base.items() if k != "id"}
         event.update(
