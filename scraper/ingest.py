@@ -23,7 +23,7 @@ from scraper.db import hkex as hkex_repo
 from scraper.db import projects as projects_repo
 from scraper.db import runs as runs_repo
 from scraper.db import status as status_repo
-from scraper.db.connection import as_json, transaction
+from scraper.db.connection import transaction
 from scraper.reconcile import filings as filings_step
 from scraper.reconcile import hkex as hkex_step
 from scraper.reconcile import projects as projects_step
@@ -76,7 +76,7 @@ def _filings(db, filings: Sequence[Filing], ctx: WriteContext, result: WriteResu
     conn = db.conn
     ids = _resolve(db, [(f.company, f.company_en, f.stock_code) for f in filings], ctx)
     stored = filings_repo.stored(conn, [(f.source, f.native_id) for f in filings])
-    docs = filings_step.documents(ctx, filings, ids, stored, filings_repo.next_id(conn), as_json)
+    docs = filings_step.documents(ctx, filings, ids, stored, filings_repo.next_id(conn))
     filings_repo.update_seen(conn, docs.updates)
     filings_repo.insert(conn, docs.inserts)
     latest = filings_step.stated_stages(filings, ids)
@@ -152,7 +152,7 @@ def write_projects(
     with transaction(db):
         ids = _resolve(db, [(p.company, None, p.stock_code) for p in batch.projects], ctx)
         stored = projects_repo.stored(conn, batch.source, [p.native_id for p in batch.projects])
-        rows = projects_step.list_rows(ctx, batch.projects, ids, stored, as_json)
+        rows = projects_step.list_rows(ctx, batch.projects, ids, stored)
         projects_repo.upsert(conn, rows.rows)
         projects_repo.update_company_facts(conn, rows.company_facts)
         result.new, result.updated = rows.new, rows.updated

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from waiting import db_scalar as scalar
-from waiting import wait_for
+from helpers import db_scalar as scalar
+from helpers import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -13,10 +13,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from helpers import crawl_captured_csrcfd_page
 
-from scraper import FIXTURES_DIR
 from scraper.parsers.csrcfd import parse_list_page, to_filing
-from scraper.replay import ReplayServer
 
 FIX = Path(__file__).parent / "fixtures" / "csrcfd"
 URL = "http://eid.csrc.gov.cn/csrcfd/index.html"
@@ -63,17 +62,7 @@ def test_the_anchor_is_not_looked_at_when_the_row_has_its_own_onclick():
 def test_crawl_of_anchor_rows_stores_links_and_the_undated_row_makes_the_run_unhealthy(
     tmp_path, make_config, cli
 ):
-    captured = tmp_path / "captured"
-    captured.mkdir()
-    (captured / "anchor.body").write_bytes((FIX / "anchor_rows.html").read_bytes())
-    meta = {
-        "url": "http://eid.csrc.gov.cn/csrcfd/index.html",
-        "content_type": "text/html; charset=utf-8",
-    }
-    (captured / "anchor.json").write_text(json.dumps(meta), "utf-8")
-    with ReplayServer(fixtures_dir=FIXTURES_DIR, port=0, captured=[captured]) as replay:
-        cfg = make_config(replay.base_url)
-        run = cli("crawl", "csrcfd", "--config", str(cfg))
+    run, cfg = crawl_captured_csrcfd_page(tmp_path, make_config, cli, FIX / "anchor_rows.html")
     assert run.returncode == 1, run.stdout + run.stderr[-2000:]
     assert "health=unhealthy" in run.stdout and "rows=3" in run.stdout
     with sqlite3.connect(cfg.parent / "filingwatch.db") as conn:

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from waiting import db_scalar as count
-from waiting import wait_for
+from helpers import db_scalar as count
+from helpers import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,7 @@ from apscheduler.events import (
     EVENT_JOB_SUBMITTED,
 )
 from apscheduler.schedulers.base import BaseScheduler
-from waiting import wait_for
+from helpers import wait_for
 
 from alerts.outbox import OutboxSink
 from alerts.receivers import WebhookReceiver

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from waiting import wait_for
+from helpers import wait_for
 
 from scraper.sources import SOURCES
 

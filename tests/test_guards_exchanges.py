@@ -16,8 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from helpers import write_batch as write
 
-from scraper import ingest
 from scraper.core import stages
 from scraper.core.records import Project, ProjectBatch, StageStep
 from scraper.core.timeutil import today_shanghai
@@ -26,13 +26,6 @@ from scraper.parsers import sse
 
 SSE = Path(__file__).parent / "fixtures" / "sse"
 URL = "https://query.sse.com.cn/statusAction.do"
-
-
-def write(db, batch, *, baseline: bool = False) -> ingest.WriteResult:
-    """The one call into the write side (re-point here when the write path moves)."""
-    ctx = ingest.WriteContext(run_id=1, baseline=baseline)
-    result, _count = ingest.ingest(db, batch, ctx)
-    return result
 
 
 @pytest.fixture

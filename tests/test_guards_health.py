@@ -13,9 +13,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-from scraper import FIXTURES_DIR
-from scraper.replay import ReplayServer
+from helpers import crawl_captured_csrcfd_page
 
 pytestmark = pytest.mark.slow
 
@@ -28,17 +26,7 @@ def q(cfg, sql, params=()):
 
 
 def test_a_record_without_company_is_a_run_error_and_is_not_stored(tmp_path, make_config, cli):
-    captured = tmp_path / "captured"
-    captured.mkdir()
-    (captured / "page.body").write_bytes((FIX / "missing_company.html").read_bytes())
-    meta = {
-        "url": "http://eid.csrc.gov.cn/csrcfd/index.html",
-        "content_type": "text/html; charset=utf-8",
-    }
-    (captured / "page.json").write_text(json.dumps(meta), "utf-8")
-    with ReplayServer(fixtures_dir=FIXTURES_DIR, port=0, captured=[captured]) as replay:
-        cfg = make_config(replay.base_url)
-        run = cli("crawl", "csrcfd", "--config", str(cfg))
+    run, cfg = crawl_captured_csrcfd_page(tmp_path, make_config, cli, FIX / "missing_company.html")
     assert run.returncode == 1 and "health=unhealthy" in run.stdout, run.stdout + run.stderr[-2000:]
     assert q(cfg, "SELECT company FROM filings") == [("上海澜舟数控科技股份有限公司",)]
     assert q(cfg, "SELECT count(*) FROM companies WHERE name = ''") == [(0,)]

@@ -14,8 +14,8 @@ import copy
 from pathlib import Path
 
 import pytest
+from helpers import write_batch as write
 
-from scraper import ingest
 from scraper.core import stages
 from scraper.core.records import HkexBatch
 from scraper.db import connection as dbconn
@@ -34,13 +34,6 @@ APP = Path(__file__).parent / "fixtures" / "hkex_app"
 BASE = "https://www1.hkexnews.hk"
 PAGE = BASE + "/app/appindex.html"
 EDS = BASE + "/ncms/json/eds/"
-
-
-def write(db, batch, *, baseline: bool = False) -> ingest.WriteResult:
-    """The one call into the write side (re-point here when the write path moves)."""
-    ctx = ingest.WriteContext(run_id=1, baseline=baseline)
-    result, _count = ingest.ingest(db, batch, ctx)
-    return result
 
 
 @pytest.fixture

@@ -39,6 +39,13 @@ class Filing:
         return dict(self.__dict__)
 
 
+def column_json(value: Any) -> str | None:
+    """A list or dict field as the JSON text its column holds; empty is NULL (raw sits on every row)."""
+    if value is None or value == [] or value == {}:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 # Fields without which a record must not be stored silently.
 REQUIRED_FIELDS = ("source", "native_id", "company", "title")
 

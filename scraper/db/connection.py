@@ -90,12 +90,3 @@ class transaction:
         if self.outer:
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
-
-
-def as_json(value) -> str | None:
-    """JSON text for a column; empty lists and dicts are NULL (raw sits on every row)."""
-    import json
-
-    if value is None or value == [] or value == {}:
-        return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)

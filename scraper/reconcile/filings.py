@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from scraper.core import policy, regulators
 from scraper.core.names import name_key
-from scraper.core.records import Filing
+from scraper.core.records import Filing, column_json
 from scraper.db.filings import FILING_COLUMNS
 from scraper.reconcile.events import from_filing, snapshot_key
 
@@ -36,9 +36,7 @@ def stage_date(f: Filing, first: bool) -> str | None:
     return (f.event_date or f.disclosed_date) if first else (f.disclosed_date or f.event_date)
 
 
-def documents(
-    ctx, filings, company_ids: dict[str, int], stored: dict, next_id: int, as_json
-) -> FilingsStep:
+def documents(ctx, filings, company_ids: dict[str, int], stored: dict, next_id: int) -> FilingsStep:
     """New documents -> rows + `filing` events; known ones -> last-seen updates."""
     step = FilingsStep()
     seen = dict(stored)
@@ -48,7 +46,7 @@ def documents(
             fid, old_status = seen[key]
             if fid is not None:
                 step.updates.append(
-                    (f.status, f.status_raw, ctx.now, ctx.run_id, as_json(f.flags), fid)
+                    (f.status, f.status_raw, ctx.now, ctx.run_id, column_json(f.flags), fid)
                 )
             if old_status != f.status:
                 step.updated += 1
@@ -58,7 +56,7 @@ def documents(
         row = f.as_dict()
         row.update(
             id=fid, company_id=cid, regulator=regulators.canonical(f.regulator),
-            flags=as_json(f.flags), raw=as_json(f.raw), first_seen_at=ctx.now,
+            flags=column_json(f.flags), raw=column_json(f.raw), first_seen_at=ctx.now,
             last_seen_at=ctx.now, first_run_id=ctx.run_id, last_run_id=ctx.run_id,
         )  # fmt: skip
         step.inserts.append(tuple(row[c] for c in FILING_COLUMNS))

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from scraper.core import policy, regulators, stages
 from scraper.core.names import name_key
-from scraper.core.records import Project
+from scraper.core.records import Project, column_json
 from scraper.db.projects import PROJECT_COLUMNS
 
 HISTORY_DAYS = 30
@@ -28,7 +28,7 @@ class ProjectsStep:
 
 
 def list_rows(
-    ctx, projects: list[Project], company_ids: dict[str, int], stored: dict, as_json
+    ctx, projects: list[Project], company_ids: dict[str, int], stored: dict
 ) -> ProjectsStep:
     """Project rows to upsert, and the facts (industry code, stock code) they give companies."""
     step = ProjectsStep()
@@ -44,11 +44,11 @@ def list_rows(
             "company_short": p.company_short, "board": p.board, "stage": p.stage,
             "status_raw": p.status_raw, "status_label": p.status_label,
             "accepted_date": p.accepted_date, "sponsor": p.sponsors[0] if p.sponsors else None,
-            "sponsors": as_json(p.sponsors), "law_firm": p.law_firm, "auditor": p.auditor,
+            "sponsors": column_json(p.sponsors), "law_firm": p.law_firm, "auditor": p.auditor,
             "valuer": p.valuer, "planned_raise": p.planned_raise, "industry_code": p.industry_code,
             "industry": p.industry, "province": p.province, "stock_code": p.stock_code, "url": p.url,
-            "source_updated": p.updated, "list_key": p.list_key, "flags": as_json(p.flags),
-            "raw": as_json(p.raw), "first_seen_at": ctx.now, "last_seen_at": ctx.now,
+            "source_updated": p.updated, "list_key": p.list_key, "flags": column_json(p.flags),
+            "raw": column_json(p.raw), "first_seen_at": ctx.now, "last_seen_at": ctx.now,
             "first_run_id": ctx.run_id, "last_run_id": ctx.run_id,
         }  # fmt: skip
         step.rows.append(tuple(row[c] for c in PROJECT_COLUMNS))
