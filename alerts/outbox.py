@@ -15,8 +15,10 @@ from typing import Any
 
 from alerts import rules as rules_mod
 from alerts.sectors import Classification, Taxonomy, reason_text
+from scraper.core.facts import FACT_ORDER
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
+from scraper.db import documents as documents_repo
 
 _CHUNK = 500
 
@@ -39,13 +41,42 @@ def on_events(db, events: list[dict], now: str, config: Any = None) -> None:
     live = [e for e in events if not e.get("baseline")]
     if not live or not s.rules:
         return
+    facts = event_facts(db, live)
     rows = []
     for rule in s.rules:
         for event, reasons in rules_mod.select(rule, live, classes):
             payload = event_payload(event, classes[event["company"]], rule, reasons, s.taxonomy)
+            payload.update(facts.get(id(event), {}))
             for channel in rule.channels:
                 rows.append((rule, channel, event, payload))
     enqueue_events(db, rows, now)
+
+
+def event_facts(db, events: list[dict]) -> dict[int, dict[str, Any]]:
+    """id(event) -> {"facts", "facts_document"}: what the event's own report says, else what the
+    company's filing report said (a stage event of the same page carries them too)."""
+    company_ids = list({e["company_id"] for e in events if e.get("company_id")})
+    latest = documents_repo.latest_report_facts(db.conn, company_ids)
+    wanted = {e.get("filing_id") for e in events} | set(latest.values())
+    rows = documents_repo.facts_of_filings(db.conn, [f for f in wanted if f is not None])
+    out: dict[int, dict[str, Any]] = {}
+    for e in events:
+        row = rows.get(e.get("filing_id")) or rows.get(latest.get(e.get("company_id")))
+        if row:
+            out[id(e)] = facts_payload(row)
+    return out
+
+
+def facts_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """A filing_facts row -> the payload's `facts` (contract order) and `facts_document`."""
+    facts = {k: str(row[k]) for k in FACT_ORDER if row.get(k) not in (None, "")}
+    if "tutoring_period" in facts:  # the period says start, end and months in one line
+        facts.pop("tutoring_start", None)
+        facts.pop("tutoring_end", None)
+    pages = sorted(set(json.loads(row.get("pages") or "{}").values()))
+    doc = {"title": row.get("_title", ""), "url": row.get("_url", ""),
+           "pages": (f"{pages[0]}-{pages[-1]}" if len(pages) > 1 else str(pages[0])) if pages else ""}  # fmt: skip
+    return {"facts": facts, "facts_document": doc} if facts else {}
 
 
 def classify_companies(

@@ -11,6 +11,7 @@ import string
 from typing import Any
 
 from scraper.core import stages
+from scraper.core.facts import facts_text
 
 LANGUAGES = ("zh", "en", "both")
 
@@ -18,6 +19,7 @@ LANGUAGES = ("zh", "en", "both")
 EVENT_FIELDS = (
     "company", "company_en", "company_display", "event", "stage", "old_stage", "broker",
     "broker_full", "regulator", "board", "date", "title", "url", "source", "sectors", "why", "rule",
+    "facts",
 )  # fmt: skip
 HEALTH_FIELDS = ("source", "kind", "since", "at", "run_id", "reason", "url", "duration", "failures")
 
@@ -25,7 +27,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     "zh": {
         "title": "{company_display} — {event}",
         "event": "{company_display} — {event}\n券商：{broker}\n监管/交易所：{regulator}\n板块：{board}\n"
-                 "日期：{date}\n文件：{title}\n链接：{url}\n行业：{sectors}（{why}）\n规则：{rule}；来源：{source}",
+                 "日期：{date}\n文件：{title}\n链接：{url}\n{facts}\n行业：{sectors}（{why}）\n规则：{rule}；来源：{source}",
         "digest_title": "filingwatch：{count} 条新动态（{rule}）",
         "health_open_title": "⚠ 数据源异常：{source}",
         "health_open": "数据源 {source} 自 {since} 起异常\n原因：{reason}\n地址：{url}\n运行：{run_id}",
@@ -37,7 +39,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         "title": "{company_display} — {event}",
         "event": "{company_display} — {event}\nBroker: {broker}\nRegulator/exchange: {regulator}\n"
-                 "Board: {board}\nDate: {date}\nDocument: {title}\nLink: {url}\n"
+                 "Board: {board}\nDate: {date}\nDocument: {title}\nLink: {url}\n{facts}\n"
                  "Sector: {sectors} ({why})\nRule: {rule}; source: {source}",
         "digest_title": "filingwatch: {count} new events ({rule})",
         "health_open_title": "⚠ Source unhealthy: {source}",
@@ -131,6 +133,8 @@ def event_fields(item: dict, lang: str) -> dict[str, Any]:
         "sectors": ("、" if lang == "zh" else ", ").join(s.get(lang) or s["name"] for s in sectors),
         "why": "; ".join(why),
         "rule": item.get("rule") or "",
+        # what the report PDF says (issue 15); issue 12's templates render them their own way
+        "facts": facts_text(item.get("facts"), lang, item.get("facts_document")),
     }
 
 

@@ -59,6 +59,7 @@ def build_settings(config: Config, overrides: dict | None = None) -> Settings:
             "FILINGWATCH_DB": str(config.db_path),
             "FILINGWATCH_CONFIG": config.path if config.path != "<defaults>" else None,
             "FILINGWATCH_BROKEN_DIR": str(config.broken_dir),
+            "FILINGWATCH_DATA_DIR": str(config.data_dir),  # documents/ (issue 15)
         },
         priority="cmdline",
     )

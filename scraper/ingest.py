@@ -17,6 +17,7 @@ from scraper import companies
 from scraper.core.names import name_key
 from scraper.core.records import Filing, HkexBatch, PageBatch, ProjectBatch
 from scraper.core.timeutil import now_iso
+from scraper.db import documents as documents_repo
 from scraper.db import events as events_repo
 from scraper.db import filings as filings_repo
 from scraper.db import hkex as hkex_repo
@@ -59,7 +60,7 @@ def ingest(
         if batch.applicants is not None:
             return write_hkex_applicants(db, batch, ctx, sink), len(batch.filings)
         return write_hkex_listings(db, batch, ctx, sink), len(batch.filings)
-    return write_filings(db, batch.filings, ctx, sink), len(batch.filings)
+    return write_filings(db, batch.filings, ctx, sink, batch.documents), len(batch.filings)
 
 
 # ---------------------------------------------------------------- shared steps
@@ -128,14 +129,22 @@ def _number_occurrences(conn, events: list[dict]) -> None:
 
 
 def write_filings(
-    db, filings: Sequence[Filing], ctx: WriteContext, sink: Sink | None = None
+    db,
+    filings: Sequence[Filing],
+    ctx: WriteContext,
+    sink: Sink | None = None,
+    documents: Sequence | None = None,
 ) -> WriteResult:
-    """Documents of any source (csrcfd, notices, approvals, cninfo), in one transaction."""
+    """Documents of any source (csrcfd, notices, approvals, cninfo), in one transaction; the
+    PDFs read for them (`documents`) are stored before the events, so alerts carry their facts."""
     result = WriteResult()
     if not filings:
         return result
     with transaction(db):
-        _record(db, _filings(db, filings, ctx, result), ctx, result, sink)
+        events = _filings(db, filings, ctx, result)
+        if documents:
+            documents_repo.store(db.conn, filings[0].source, documents, ctx.now)
+        _record(db, events, ctx, result, sink)
     return result
 
 

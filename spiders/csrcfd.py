@@ -12,11 +12,12 @@ from scraper.core.records import PageBatch
 from scraper.parsers.common import PageError, ZeroRows
 from scraper.parsers.csrcfd import parse_list_page, to_filing
 from spiders.base import SourceSpider
+from spiders.documents import DocumentsMixin
 
 LIST_PATH = "/csrcfd/index.html"
 
 
-class CsrcfdSpider(SourceSpider):
+class CsrcfdSpider(DocumentsMixin, SourceSpider):
     name = "csrcfd"
     source = "csrcfd"
 
@@ -119,7 +120,10 @@ class CsrcfdSpider(SourceSpider):
         follow = self.next_page(n, page, brings_news, response.url)
         if follow is not None:
             yield follow
-        yield PageBatch(source=self.source, url=response.url, page=n, filings=filings)
+        # new reports' PDFs are fetched and read first (spiders/documents.py)
+        yield from self.with_documents(
+            PageBatch(source=self.source, url=response.url, page=n, filings=filings)
+        )
 
     def next_page(self, n: int, page, brings_news: bool, url: str) -> scrapy.Request | None:
         if self.max_pages and n >= self.max_pages:

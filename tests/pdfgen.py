@@ -233,3 +233,29 @@ def bomb_pdf(inflated_mb: int = 64) -> bytes:
         b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     )
     return out.getvalue()
+
+
+def generic_report() -> bytes:
+    """The replay's default report: a real PDF that states no company facts."""
+    w = Writer()
+    w.text("首次公开发行股票并上市辅导备案报告", size=14)
+    w.text("本文件为重放站点的通用示例报告，不含辅导对象的基本情况。")
+    return w.pdf()
+
+
+def write_fixtures(folder) -> None:
+    """Regenerate tests/fixtures/csrcfd/pdf/ (python -m tests.pdfgen)."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "generic.pdf").write_bytes(generic_report())
+    (folder / "xfusion.pdf").write_bytes(
+        filing_report(period_text="根据辅导计划，辅导期预计自2026年1月开始至2026年4月结束。")
+    )
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    write_fixtures(Path(__file__).parent / "fixtures" / "csrcfd" / "pdf")

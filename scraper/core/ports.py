@@ -30,3 +30,6 @@ class Known(Protocol):
 
     def report_types_of(self, names: Iterable[str], source: str) -> dict[str, set[str]]:
         """name -> report types the source holds for the company that name resolves to."""
+
+    def baseline_done(self, source: str) -> bool:
+        """True once the source's first complete sweep is recorded (its events are news)."""

@@ -58,6 +58,9 @@ class PageBatch:
     url: str
     page: int | None
     filings: list[Filing]
+    # documents fetched and read for this page's new filings (core.facts.DocumentRead), stored
+    # in the batch's transaction so the alert carries their facts
+    documents: list[Any] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- exchange review projects

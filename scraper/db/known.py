@@ -19,6 +19,9 @@ class KnownState:
         self.db = db
         self.conn = db.conn if hasattr(db, "conn") else db
 
+    def baseline_done(self, source: str) -> bool:
+        return runs.baseline_done(self.db, source)
+
     def statuses(self, source: str) -> dict[str, str | None]:
         return filings.known_statuses(self.conn, source)
 

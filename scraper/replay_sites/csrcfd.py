@@ -38,11 +38,16 @@ def pdf_path_for(title: str, day: str, seq: int) -> str:
     return f"/mnt/storage/stock/pre_ipo/{y}/{m}/{d}/PREIPO_F0101_V01_{y:04d}{m:02d}{d:02d}_{seq}_Q/{digest}/{title}.pdf"
 
 
+def _row_pdf_path(row: dict, no: int) -> str:
+    day = row.get("disclosed") or row.get("filing_date") or "2026-01-05"
+    return row.get("pdf_path") or pdf_path_for(row["title"], day, row.get("seq", 30000 + no))
+
+
 def render_row(no: int, row: dict, show_company: bool = True) -> str:
     """One <tr> in the live list's shape; the onclick sits on the <tr> unless row['onclick_on'] == 'td'."""
     title = row["title"]
     day = row.get("disclosed") or row.get("filing_date") or "2026-01-05"
-    path = row.get("pdf_path") or pdf_path_for(title, day, row.get("seq", 30000 + no))
+    path = _row_pdf_path(row, no)
     onclick = f"downloadPdf1('{path}','{title}','{day}','csrcfd','pdf');"
     short = title if len(title) <= 30 else title[:30] + "..."
     on_td = row.get("onclick_on") == "td"
@@ -167,9 +172,7 @@ class CsrcfdSite:
 
     def handle(self, request: ReplayRequest) -> ReplayResponse | None:
         if request.path.startswith("/mnt/storage/"):
-            return ReplayResponse(
-                body=b"%PDF-1.4\n% replay stub\n%%EOF\n", content_type="application/pdf"
-            )
+            return self._pdf(request.path)
         if request.path == "/fd.html":
             request.path = "/csrcfd/index.html"
         m = _PAGE_RE.fullmatch(request.path)
@@ -198,6 +201,27 @@ class CsrcfdSite:
             text = text.replace("</tr>", "</tr>" + rows, 1)
             body = text.encode("gb18030" if charset.lower().startswith("gb") else "utf-8")
         return ReplayResponse(body=body, content_type=f"text/html; charset={charset}")
+
+    def _pdf(self, path: str) -> ReplayResponse:
+        """A published row's report: `pdf_b64` (any bytes, tests), `pdf_fixture` (a file of
+        fixtures/csrcfd/pdf/, the demo), else the generic report; `pdf_status` an HTTP error."""
+        from urllib.parse import unquote
+
+        path = unquote(path)
+        row = next((r for r in self.published if _row_pdf_path(r, 0) == path), {})
+        if row.get("pdf_status"):
+            return ReplayResponse.text(
+                "<html><body>error</body></html>", status=int(row["pdf_status"])
+            )
+        if row.get("pdf_b64"):
+            import base64
+
+            body = base64.b64decode(row["pdf_b64"])
+        else:
+            body = (
+                self.dir / "pdf" / Path(row.get("pdf_fixture") or "generic.pdf").name
+            ).read_bytes()
+        return ReplayResponse(body=body, content_type="application/pdf")
 
     def _all_rows(self) -> list[dict]:
         return self.published + (self.generated or [])
