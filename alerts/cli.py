@@ -23,13 +23,30 @@ from scraper.cli.options import _emit, _read, config_option, db_option, format_o
 @click.option(
     "--json", "as_json", is_flag=True, help='Print {"name", "sectors", "reasons"} as JSON.'
 )
+@click.option(
+    "--text",
+    "text_file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="A report's text (FILE or - for stdin): its 主营业务/行业分类 are read; text without "
+    "those labels is taken as the main-business description itself.",
+)
 @config_option
-def match(name, name_en, industry, as_json, config_path):
-    """Show which sectors NAME falls in and why (keyword, known company, industry code)."""
+def match(name, name_en, industry, text_file, as_json, config_path):
+    """Show which sectors NAME falls in and why (known company, industry, main business, name)."""
     from alerts.config import settings
 
     taxonomy = settings(load_config(config_path)).taxonomy
-    result = taxonomy.classify(name, name_en or None, industry or None)
+    business = None
+    if text_file is not None:
+        from scraper.parsers.tutoring_report import parse_filing_report
+
+        text = text_file.read()
+        facts = parse_filing_report([text]).facts
+        business = facts["main_business"].value if "main_business" in facts else text
+        if not industry and "industry" in facts:
+            industry = facts["industry"].value
+    result = taxonomy.classify(name, name_en or None, industry or None, business)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         return
@@ -43,7 +60,10 @@ def match(name, name_en, industry, as_json, config_path):
     for reason in result.reasons:
         click.echo(f"  {reason_text(reason)}")
     for phrase in result.excluded:
-        click.echo(f"  ignored: {phrase!r} is an excluded phrase")
+        if phrase.startswith("不…"):
+            click.echo(f"  ignored: the main business denies {phrase[2:]!r}")
+        else:
+            click.echo(f"  ignored: {phrase!r} is an excluded phrase")
 
 
 @click.group("alerts")

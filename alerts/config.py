@@ -105,7 +105,8 @@ def _list_of_tables(ctx: KeyContext, name: str, value: Any) -> list[dict]:
 # ---------------------------------------------------------------- [sectors.*]
 
 _SECTOR_KEYS = ("label_zh", "label_en", "keywords", "keywords_en", "exclude", "exclude_en",
-                "industries", "companies")  # fmt: skip
+                "industries", "companies",
+                "business", "business_exclude", "broad_industries")  # issue 15  # fmt: skip
 
 
 def parse_sectors(value: Any, ctx: KeyContext) -> sectors.Taxonomy:

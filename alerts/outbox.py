@@ -79,29 +79,41 @@ def facts_payload(row: dict[str, Any]) -> dict[str, Any]:
     return {"facts": facts, "facts_document": doc} if facts else {}
 
 
+def company_industry(code: str | None, text: str | None) -> str | None:
+    """What classify reads as industry: the stored code (exchange records) and the filing
+    report's classification line ("C39 计算机、通信…"), so codes and names both match."""
+    joined = " ".join(x for x in (code, text) if x)
+    return joined or None
+
+
 def classify_companies(
     db, events: list[dict], taxonomy: Taxonomy, now: str
 ) -> dict[str, Classification]:
     """Classify each company of the batch and store its sectors and reasons on the company row.
 
-    Reads what the company row holds (English name, the CSRC industry code a project stated), the
-    same facts `filingwatch match --industry` is given, so a rule fires exactly as `match` says.
+    Reads what the company row holds (English name, the CSRC industry code a project stated, the
+    industry and main business its filing report stated), the same facts `filingwatch match
+    --industry --text` is given, so a rule fires exactly as `match` says.
     """
     by_id = {e["company_id"]: e["company"] for e in events if e.get("company_id")}
     names_en: dict[int, str | None] = {}
     industry: dict[int, str | None] = {}
+    business: dict[int, str | None] = {}
     ids = list(by_id)
     for i in range(0, len(ids), _CHUNK):
         part = ids[i : i + _CHUNK]
         marks = ", ".join("?" for _ in part)
-        for cid, name_en, code in db.conn.execute(
-            f"SELECT id, name_en, industry_code FROM companies WHERE id IN ({marks})", part
+        for cid, name_en, code, text, biz in db.conn.execute(
+            "SELECT id, name_en, industry_code, industry, main_business FROM companies"
+            f" WHERE id IN ({marks})",
+            part,
         ):
-            names_en[cid], industry[cid] = name_en, code
+            names_en[cid], business[cid] = name_en, biz
+            industry[cid] = company_industry(code, text)
     classes: dict[str, Classification] = {}
     updates = []
     for cid, name in by_id.items():
-        cls = taxonomy.classify(name, names_en.get(cid), industry.get(cid))
+        cls = taxonomy.classify(name, names_en.get(cid), industry.get(cid), business.get(cid))
         classes[name] = cls
         known_en = cls.known.name_en if cls.known else None
         updates.append((json.dumps(cls.sectors, ensure_ascii=False),

@@ -17,6 +17,12 @@ from scraper.core.names import name_key
 
 DATA_FILE = Path(__file__).with_name("sectors.toml")
 _LATIN_RE = re.compile(r"^[\x00-\x7f]+$")
+# A keyword in a clause that opens with one of these is denied, not claimed: 不涉及芯片业务.
+_NEGATION_RE = re.compile(
+    r"不涉及|未涉及|不从事|未从事|不含|不包括|不属于|并非|并未|暂未|尚未|没有|无"
+)
+EVIDENCE = {"company": "curated list", "industry": "industry", "business": "main business",
+            "keyword": "name"}  # fmt: skip
 
 
 def is_latin(term: str) -> bool:
@@ -47,8 +53,18 @@ class Sector:
     keywords: list[str] = field(default_factory=list)  # Chinese and Latin, matched by script
     exclude: list[str] = field(default_factory=list)
     industries: list[str] = field(default_factory=list)  # CSRC codes (prefix) or industry text
+    # what the company's own main-business text must say (a report's 主营业务); empty: keywords
+    business: list[str] = field(default_factory=list)
+    business_exclude: list[str] = field(default_factory=list)
+    # codes too broad to decide alone (C39 holds phone and PCB makers): they count only while
+    # the company's main business is unknown
+    broad_industries: list[str] = field(default_factory=list)
 
     def compile(self) -> None:
+        self._biz = sorted({name_key(k) for k in (self.business or self.keywords)}, key=len,
+                           reverse=True)  # fmt: skip
+        self._biz_ex = sorted({name_key(k) for k in [*self.exclude, *self.business_exclude]},
+                              key=len, reverse=True)  # fmt: skip
         self._cjk = [name_key(k) for k in self.keywords if not is_latin(k)]
         self._latin = _word_re([k for k in self.keywords if is_latin(k)])
         self._cjk_ex = sorted((name_key(k) for k in self.exclude if not is_latin(k)), key=len,
@@ -72,11 +88,30 @@ class Sector:
             hits += sorted({m.group(0) for m in self._latin.finditer(latin_text)}, key=str.lower)
         return hits, removed
 
-    def industry_hit(self, industry: str | None) -> str | None:
+    def business_hits(self, business: str) -> tuple[list[str], list[str]]:
+        """(keywords the main-business text states, keywords it negates: 不涉及芯片业务)."""
+        text = name_key(business)
+        for phrase in self._biz_ex:
+            text = text.replace(phrase, "\0")
+        hits: dict[str, int] = {}
+        negated = []
+        for word in self._biz:
+            for m in re.finditer(re.escape(word), text):
+                clause = re.split(r"[。；;，,！!？?]", text[: m.start()])[-1]
+                if _NEGATION_RE.search(clause):
+                    negated.append(word)
+                else:
+                    hits[word] = m.start()
+                    break
+        words = sorted(hits, key=hits.get)  # in the order the text states them
+        return words, [w for w in dict.fromkeys(negated) if w not in hits]
+
+    def industry_hit(self, industry: str | None, business_known: bool = False) -> str | None:
         if not industry:
             return None
         code = industry.strip()
-        for entry in self.industries:
+        broad = [] if business_known else self.broad_industries
+        for entry in [*self.industries, *broad]:
             if is_latin(entry) and code.upper().startswith(entry.upper()):
                 return entry
             if not is_latin(entry) and entry in code:
@@ -97,7 +132,8 @@ class Classification:
     name_en: str = ""  # the English name it was classified with (from a source or the DB)
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "sectors": self.sectors, "reasons": self.reasons}
+        reasons = [{**r, "evidence": EVIDENCE.get(r["by"], r["by"])} for r in self.reasons]
+        return {"name": self.name, "sectors": self.sectors, "reasons": reasons}
 
 
 class Taxonomy:
@@ -133,8 +169,14 @@ class Taxonomy:
         return sorted(hits.values(), key=lambda hit: self._order[id(hit[0])])
 
     def classify(
-        self, name: str, name_en: str | None = None, industry: str | None = None
+        self,
+        name: str,
+        name_en: str | None = None,
+        industry: str | None = None,
+        business: str | None = None,
     ) -> Classification:
+        """Evidence in order of strength: curated list, CSRC industry, the main-business text
+        (a report's 主营业务, negations respected), the name. Never other document text."""
         name_en = name_en or ""
         found: dict[str, list[dict[str, str]]] = {}
         excluded: list[str] = []
@@ -146,16 +188,29 @@ class Taxonomy:
                     {"sector": sector, "by": "company", "match": alias, "company": company.name_en or company.name}
                 )  # fmt: skip
         for sector in self.sectors.values():
-            words, removed = sector.keyword_hits(name, name_en)
-            excluded += removed
-            for word in words:
-                found.setdefault(sector.name, []).append(
-                    {"sector": sector.name, "by": "keyword", "match": word}
-                )
-            code = sector.industry_hit(industry)
+            code = sector.industry_hit(industry, bool(business))
             if code:
                 found.setdefault(sector.name, []).append(
                     {"sector": sector.name, "by": "industry", "match": code}
+                )
+            denied = False
+            if business:
+                words, negated = sector.business_hits(business)
+                for word in words:
+                    found.setdefault(sector.name, []).append(
+                        {"sector": sector.name, "by": "business", "match": word,
+                         "text": _snippet(business, word)}
+                    )  # fmt: skip
+                # the company's own words deny the sector: a name keyword alone does not win
+                denied = bool(negated) and not words
+                excluded += [f"不…{w}" for w in negated]
+            words, removed = sector.keyword_hits(name, name_en)
+            excluded += removed
+            if denied:
+                continue
+            for word in words:
+                found.setdefault(sector.name, []).append(
+                    {"sector": sector.name, "by": "keyword", "match": word}
                 )
         order = list(self.sectors)
         sectors = sorted(found, key=lambda s: order.index(s) if s in order else len(order))
@@ -170,8 +225,19 @@ class Taxonomy:
         return (s.label_en if lang == "en" else s.label_zh) or sector
 
 
+def _snippet(text: str, word: str, width: int = 24) -> str:
+    """The main-business words around a keyword, for reasons: "服务器、存储、数据中心…"."""
+    flat = re.sub(r"\s+", "", text)
+    at = max(0, name_key(flat).find(word) - 6)
+    part = flat[at : at + width]
+    return ("…" if at else "") + part + ("…" if at + width < len(flat) else "")
+
+
 def reason_text(reason: dict[str, str]) -> str:
-    """One line a user can act on: `chips: keyword 芯片`, `ai_server: known company xFusion (超聚变)`."""
+    """One line a user can act on: `chips: keyword 芯片`, `ai_server: known company xFusion (超聚变)`,
+    `ai_server: main business "服务器、存储…" (服务器)`."""
+    if reason["by"] == "business":
+        return f'{reason["sector"]}: main business "{reason.get("text", "")}" ({reason["match"]})'
     if reason["by"] == "company":
         return f"{reason['sector']}: known company {reason['company']} (alias {reason['match']})"
     return f"{reason['sector']}: {reason['by']} {reason['match']}"
@@ -197,6 +263,9 @@ def build(data: dict[str, Any], overrides: dict[str, dict[str, Any]] | None = No
             exclude=[*shipped.get("exclude", []), *shipped.get("exclude_en", []),
                      *extra.get("exclude", []), *extra.get("exclude_en", [])],
             industries=[*(extra["industries"] if "industries" in extra else shipped.get("industries", []))],
+            business=[*shipped.get("business", []), *extra.get("business", [])],
+            business_exclude=[*shipped.get("business_exclude", []), *extra.get("business_exclude", [])],
+            broad_industries=[*(extra["broad_industries"] if "broad_industries" in extra else shipped.get("broad_industries", []))],
         )  # fmt: skip
     companies = [
         KnownCompany(c["name"], c.get("name_en", ""), tuple(c.get("aliases", [])),
