@@ -26,6 +26,9 @@ XFUSION = {
     "regulator": "河南证监局",
     "status": "辅导备案",
     "report_type": "辅导备案报告",
+    # the replay serves this generated report at the row's PDF path (issue 15): the alert shows
+    # the agreement date and the tutoring window read from it
+    "pdf_fixture": "xfusion.pdf",
 }
 _STATE = ("filingwatch.db", "filingwatch.db-wal", "filingwatch.db-shm", "filingwatch.db.lock")
 

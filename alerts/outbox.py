@@ -15,7 +15,7 @@ from typing import Any
 
 from alerts import rules as rules_mod
 from alerts.sectors import Classification, Taxonomy, reason_text
-from scraper.core.facts import FACT_ORDER
+from scraper.core.facts import facts_payload
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
 from scraper.db import documents as documents_repo
@@ -65,18 +65,6 @@ def event_facts(db, events: list[dict]) -> dict[int, dict[str, Any]]:
         if row:
             out[id(e)] = facts_payload(row)
     return out
-
-
-def facts_payload(row: dict[str, Any]) -> dict[str, Any]:
-    """A filing_facts row -> the payload's `facts` (contract order) and `facts_document`."""
-    facts = {k: str(row[k]) for k in FACT_ORDER if row.get(k) not in (None, "")}
-    if "tutoring_period" in facts:  # the period says start, end and months in one line
-        facts.pop("tutoring_start", None)
-        facts.pop("tutoring_end", None)
-    pages = sorted(set(json.loads(row.get("pages") or "{}").values()))
-    doc = {"title": row.get("_title", ""), "url": row.get("_url", ""),
-           "pages": (f"{pages[0]}-{pages[-1]}" if len(pages) > 1 else str(pages[0])) if pages else ""}  # fmt: skip
-    return {"facts": facts, "facts_document": doc} if facts else {}
 
 
 def company_industry(code: str | None, text: str | None) -> str | None:

@@ -142,7 +142,7 @@ def parse(text):
     "watch, key, line, expected",
     [
         ('[[watch]]\nname = "ai"\nsectors = ["chip"]\nchannels = ["mail"]\n', "watch[0].sectors", 10,
-         "rule 'ai': unknown sector 'chip'; known: ai_server, chips"),
+         "rule 'ai': unknown sector 'chip'; known: ai, ai_server, chips"),
         ('[[watch]]\nsectors = ["chips"]\nchannels = ["sms"]\n', "watch[0].channels", 10, "unknown channel 'sms'"),
         ('[[watch]]\nsectors = ["chips"]\n', "watch[0].channels", 8, "expected the channels"),
         ('[[watch]]\nchannels = ["mail"]\n[[watch]]\nname = "b"\nevents = ["listing"]\nchannels = ["mail"]\n',

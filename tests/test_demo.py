@@ -27,6 +27,9 @@ def test_demo_end_to_end(tmp_path, cli):
     body = msg.get_body(preferencelist=("plain",)).get_content()
     assert "超聚变" in str(msg["subject"]) and "中信证券" in body and "河南证监局" in body
     assert "Broker: 中信证券" in body  # the mail channel is bilingual
+    # facts read from the filing report PDF the replay serves (issue 15)
+    assert "辅导协议签署：2025-12-31" in body and "辅导期：2026-01 至 2026-04（4个月）" in body
+    assert "Agreement signed: 2025-12-31" in body and "省份：河南" in body
 
     db = sqlite3.connect(workdir / "filingwatch.db")
     rows = db.execute(

@@ -73,6 +73,7 @@ def company(name, limit, fmt, config_path, db_path):
             " WHERE cc.status = 'open' AND ? IN (cc.company_id, cc.candidate_id)",
             [best.company_id, best.company_id])]  # fmt: skip
         entries = timeline.timeline(conn, best.company_id)[:limit]
+        facts = _facts(conn, best.company_id)
     finally:
         conn.close()
     rows = [{"date": e.date, "stage": e.stage or "", "source": e.source, "title": e.title,
@@ -83,7 +84,7 @@ def company(name, limit, fmt, config_path, db_path):
                "stage": row[4], "stage_source": row[5], "stage_date": row[6],
                "sectors": json.loads(row[7]) if row[7] else [], "aliases": aliases,
                "candidates": doubts, "other_matches": [m.__dict__ for m in others],
-               "timeline": rows}  # fmt: skip
+               "timeline": rows, **facts}  # fmt: skip
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     if fmt == "table":
@@ -101,6 +102,13 @@ def company(name, limit, fmt, config_path, db_path):
             click.echo(f"  may also be: {d['name']} (id {d['id']}, {d['reason']} {d['score']:.0f})")
         for m in others:
             click.echo(f"  other match: {m.name} (id {m.company_id}, {m.how})")
+        if facts:
+            from scraper.core.facts import facts_text
+
+            doc = facts["facts_document"]
+            click.echo(f"  from its report ({doc['title']}, p. {doc['pages']}):")
+            for line in facts_text(facts["facts"], "zh").splitlines():
+                click.echo(f"    {line}")
         click.echo("")
     if not rows:
         click.echo("(no timeline rows)", err=True)
@@ -126,11 +134,16 @@ def company(name, limit, fmt, config_path, db_path):
 )
 @click.option("--into", "into_id", type=int, default=None, metavar="ID",
               help="The company that --merge keeps.")  # fmt: skip
+@click.option("--reclassify", is_flag=True,
+              help="Classify every company again (taxonomy/config changed); queues no alerts.")  # fmt: skip
 @click.option("--limit", default=100, show_default=True)
 @_options
-def companies_command(sector, stage, source, candidates, merge_id, into_id, limit, fmt,
-                      config_path, db_path):  # fmt: skip
+def companies_command(sector, stage, source, candidates, merge_id, into_id, reclassify, limit,
+                      fmt, config_path, db_path):  # fmt: skip
     """List companies and where each stands (current stage, its source and date)."""
+    if reclassify:
+        _reclassify(config_path, db_path)
+        return
     if merge_id is not None or into_id is not None:
         _merge(config_path, db_path, merge_id, into_id)
         return
@@ -169,6 +182,47 @@ def companies_command(sector, stage, source, candidates, merge_id, into_id, limi
         click.echo("(no companies)", err=True)
         sys.exit(0)
     _emit(rows, fmt)
+
+
+def _facts(conn, company_id: int) -> dict:
+    """What the company's latest filing report said (payload shape); {} before migration m0650."""
+    from scraper.core.facts import facts_payload
+    from scraper.db import documents
+
+    try:
+        row = conn.execute(
+            "SELECT facts_filing_id FROM companies WHERE id = ?", [company_id]
+        ).fetchone()
+        fid = row[0] if row else None
+        if fid is None:
+            return {}
+        return facts_payload(documents.facts_of_filings(conn, [fid]).get(fid, {}))
+    except sqlite3.OperationalError:
+        return {}
+
+
+def _reclassify(config_path, db_path) -> None:
+    """Every company classified again with the current taxonomy and its stored facts; sectors
+    and reasons rewritten on the company rows; nothing queued (history never alerts)."""
+    from alerts.config import settings
+    from alerts.outbox import classify_companies
+    from scraper.core.timeutil import now_iso
+    from scraper.db import connection as dbconn
+
+    cfg = load_config(config_path, db_path)
+    if not cfg.db_path.exists():
+        raise click.ClickException(f"database not found: {cfg.db_path}")
+    taxonomy = settings(cfg).taxonomy
+    db = dbconn.open_db(cfg.db_path)
+    rows = db.execute("SELECT id, name, sectors FROM companies ORDER BY id").fetchall()
+    now, changed = now_iso(), 0
+    for i in range(0, len(rows), 500):
+        part = rows[i : i + 500]
+        with dbconn.transaction(db):
+            classes = classify_companies(db, [{"company_id": r[0], "company": r[1]} for r in part],
+                                         taxonomy, now)  # fmt: skip
+        changed += sum(1 for r in part if json.loads(r[2] or "[]") != classes[r[1]].sectors)
+    click.echo(f"reclassified {len(rows)} companies; {changed} changed sectors; no alerts queued")
 
 
 def _merge(config_path, db_path, drop: int | None, keep: int | None) -> None:

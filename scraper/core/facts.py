@@ -7,7 +7,9 @@ facts and the alert that carries them together.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 # Display order of the alert payload's `facts` (the cross-helper contract); other keys follow.
 FACT_ORDER = (
@@ -104,3 +106,16 @@ def facts_text(facts: dict[str, str] | None, lang: str, document: dict | None = 
         )
         lines[-1] += where
     return "\n".join(lines)
+
+
+def facts_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """A filing_facts row (scraper/db/documents.py) -> the alert payload's `facts` (contract
+    keys, contract order, non-empty only) and `facts_document` {title, url, pages}."""
+    facts = {k: str(row[k]) for k in FACT_ORDER if row.get(k) not in (None, "")}
+    if "tutoring_period" in facts:  # the period line says start, end and months at once
+        facts.pop("tutoring_start", None)
+        facts.pop("tutoring_end", None)
+    pages = sorted(set(json.loads(row.get("pages") or "{}").values()))
+    where = "" if not pages else str(pages[0]) if len(pages) == 1 else f"{pages[0]}-{pages[-1]}"
+    doc = {"title": row.get("_title", ""), "url": row.get("_url", ""), "pages": where}
+    return {"facts": facts, "facts_document": doc} if facts else {}
