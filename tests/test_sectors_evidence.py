@@ -47,7 +47,9 @@ def test_traditional_names_and_xin_are_signals(name):
 def test_ai_sector_ships_beside_chips_and_ai_server():
     assert {"ai", "ai_server", "chips"} <= set(T.sectors)
     assert T.classify("某某人工智能科技股份有限公司").sectors == ["ai"]
-    cls = T.classify("北京某某科技股份有限公司", business="面向企业的大模型及生成式人工智能应用软件")
+    cls = T.classify(
+        "北京某某科技股份有限公司", business="面向企业的大模型及生成式人工智能应用软件"
+    )
     assert cls.sectors == ["ai"]
     assert cls.reasons[0]["by"] == "business"
 
