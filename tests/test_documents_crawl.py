@@ -62,6 +62,15 @@ def test_new_row_alert_carries_agreement_date_and_window(replay, make_config, cl
         assert p["facts"]["tutoring_period"].startswith("2026-01 至 2026-04")
         assert p["facts"]["main_business"].startswith("服务器、存储")
         assert p["facts_document"]["pages"] == "1"
+    shown = cli("company", "超聚变", "--config", str(cfg), check=True).stdout
+    assert "辅导协议签署：2025-12-31" in shown and "主营业务：服务器、存储" in shown
+    # reclassify: sectors rewritten from stored facts, no alert for history
+    queued = scalar(db, "SELECT count(*) FROM outbox")
+    _rows(db, "UPDATE companies SET sectors = '[]'")
+    out = cli("companies", "--reclassify", "--config", str(cfg), check=True).stdout
+    assert "no alerts queued" in out
+    assert scalar(db, "SELECT sectors FROM companies WHERE name LIKE '超聚变%'") == '["ai_server"]'
+    assert scalar(db, "SELECT count(*) FROM outbox") == queued
     path = scalar(db, "SELECT path FROM documents")
     assert path.startswith("documents/csrcfd/") and path.endswith(".pdf") and "关于" not in path
     assert (cfg.parent / path).read_bytes()[:5] == b"%PDF-"
