@@ -109,7 +109,9 @@ def main() -> None:
         for i in range(args.docs):
             facts = dict(pdfgen.XFUSION, 公司名称=f"第{i}号科技股份有限公司")
             (folder / f"{i:04d}.pdf").write_bytes(
-                pdfgen.filing_report(facts, pad_pages=args.pad_pages, layout="table" if i % 2 else "prose")
+                pdfgen.filing_report(
+                    facts, pad_pages=args.pad_pages, layout="table" if i % 2 else "prose"
+                )
             )
         gen_s = time.perf_counter() - t0
         child = subprocess.run([sys.executable, __file__, "--child", str(folder)], check=True,

@@ -21,7 +21,8 @@ import scrapy
 
 from scraper.core.facts import DocumentRead
 from scraper.core.records import PageBatch
-from scraper.parsers import pdf_text, tutoring_report
+from scraper.parsers import pdf_text
+from scraper.parsers.tutoring_report import read_document
 
 # report types whose PDFs are read (withdrawal reports are fetched and kept, no facts expected)
 FETCHED_TYPES = ("filing_report", "progress_report", "completion_report", "withdrawal_report")
@@ -32,24 +33,6 @@ def safe_name(native_id: str) -> str:
     """A file name from the filing's id, never from its (Chinese, slash-bearing) title."""
     name = _SAFE_RE.sub("_", native_id).strip("._")[:120]
     return name or "document"
-
-
-def read_document(filing, body: bytes, max_bytes: int) -> DocumentRead:
-    """Downloaded bytes -> a DocumentRead: ok with facts, scan, or a declared error."""
-    doc = DocumentRead(filing.native_id, filing.pdf_url, filing.report_type or "unknown", "ok",
-                       size=len(body))  # fmt: skip
-    try:
-        text = pdf_text.extract(body, max_bytes=max_bytes)
-    except pdf_text.DocumentError as exc:
-        doc.status, doc.error_kind, doc.error = "error", exc.kind, str(exc)
-        return doc
-    doc.page_count, doc.pages_read = text.page_count, len(text.pages)
-    if not text.has_text_layer:
-        doc.status = "scan"
-        return doc
-    found = tutoring_report.parse(doc.doc_type, text.pages)
-    doc.facts, doc.missing = found.facts, found.missing
-    return doc
 
 
 class DocumentsMixin:
@@ -111,7 +94,8 @@ class DocumentsMixin:
             doc = DocumentRead(filing.native_id, filing.pdf_url, filing.report_type or "unknown",
                                "error", "http_error", f"HTTP {response.status}")  # fmt: skip
         else:
-            doc = read_document(filing, response.body, self.documents_max_bytes)
+            doc = read_document(filing.native_id, filing.pdf_url, filing.report_type,
+                                response.body, self.documents_max_bytes)  # fmt: skip
             if doc.status != "error":
                 doc.path = self._keep(filing.native_id, response.body)
         self._note_document(doc)

@@ -126,3 +126,20 @@ def _rows(db, sql):
 
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()
+
+
+def test_documents_backfill_is_bounded_resumable_and_silent(replay, make_config, cli):
+    cfg = make_config(replay.base_url, extra=WATCH)
+    db = cfg.parent / "filingwatch.db"
+    baseline(cli, cfg, db)
+    todo = scalar(db, "SELECT count(*) FROM filings WHERE pdf_url IS NOT NULL"
+                      " AND report_type IN ('filing_report', 'progress_report',"
+                      " 'completion_report', 'withdrawal_report')")  # fmt: skip
+    assert todo > 3
+    first = cli("crawl", "csrcfd", "--documents", "--limit", "3", "--config", str(cfg), check=True)
+    assert "documents 3/3 ok" in first.stdout
+    assert scalar(db, "SELECT count(*) FROM documents") == 3
+    rest = cli("crawl", "csrcfd", "--documents", "--config", str(cfg), check=True)
+    assert f"todo={todo - 3}" in rest.stdout  # resumed: the first three are not fetched again
+    assert scalar(db, "SELECT count(*) FROM documents") == todo
+    assert scalar(db, "SELECT count(*) FROM outbox") == 0  # history never alerts

@@ -18,14 +18,20 @@ def test_filing_report_layouts_yield_every_field(layout):
     f = {k: v.value for k, v in out.facts.items()}
     assert out.missing == []
     assert f["agreement_date"] == "2025-12-31"
-    assert (f["tutoring_start"], f["tutoring_end"], f["tutoring_months"]) == ("2026-01", "2026-04", "4")
+    assert (f["tutoring_start"], f["tutoring_end"], f["tutoring_months"]) == (
+        "2026-01",
+        "2026-04",
+        "4",
+    )
     assert f["established_date"] == "2021-11-18"
     assert f["registered_capital"] == "人民币10,000万元"
     assert f["legal_representative"] == "刘宏云"
     assert f["province"] == "河南" and f["address"].startswith("河南省郑州市")
     assert f["controlling_shareholder"] == "河南超聚能科技有限公司，持股比例35.12%"
     assert f["industry"] == "C39 计算机、通信和其他电子设备制造业" and f["industry_code"] == "C39"
-    assert f["main_business"].startswith("服务器、存储、数据中心") and f["main_business"].endswith("销售")
+    assert f["main_business"].startswith("服务器、存储、数据中心") and f["main_business"].endswith(
+        "销售"
+    )
     assert f["law_firm"] == "北京市金杜律师事务所"
     assert f["accounting_firm"] == "天职国际会计师事务所（特殊普通合伙）"
     assert all(v.page == 1 for v in out.facts.values())

@@ -26,6 +26,13 @@ from scraper.sources import SOURCES
     help="Treat a source's first crawl as news (by default its events are baseline, no alerts).",
 )
 @click.option(
+    "--documents",
+    is_flag=True,
+    help="csrcfd: fetch and read the report PDFs of stored rows that have none yet (history "
+    "from the baseline sweep), newest first; resumable. No list pages, no alerts.",
+)
+@click.option("--limit", default=200, show_default=True, help="--documents: at most this many.")
+@click.option(
     "-s",
     "--set",
     "settings",
@@ -44,6 +51,8 @@ def crawl(
     since,
     until,
     alert_baseline,
+    documents,
+    limit,
     settings,
     config_path,
     db_path,
@@ -52,6 +61,13 @@ def crawl(
     from scraper.crawl import run_crawl
 
     cfg = load_config(config_path, db_path)
+    if documents:
+        if source != "csrcfd":
+            raise click.UsageError("--documents reads csrcfd reports only")
+        from scraper.documents_backfill import backfill
+
+        click.echo(backfill(cfg, limit, echo=click.echo).line())
+        return
     spider_args = {}
     if post or keyword or since or until:
         spider_args = {"post": True, "keyword": keyword, "since": since, "until": until}

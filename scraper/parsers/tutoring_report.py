@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from scraper.core.facts import EXPECTED, Fact
+from scraper.core.facts import EXPECTED, DocumentRead, Fact
+from scraper.parsers import pdf_text
 
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4,
               "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
@@ -410,3 +411,22 @@ def _result(out: dict[str, Fact], doc_type: str) -> ReportFacts:
     out.pop("company_name", None)
     missing = [k for k in EXPECTED.get(doc_type, ()) if k not in out]
     return ReportFacts(out, missing)
+
+
+def read_document(native_id: str, url: str, doc_type: str | None, body: bytes,
+                  max_bytes: int = pdf_text.MAX_BYTES) -> DocumentRead:  # fmt: skip
+    """Downloaded bytes -> a DocumentRead: ok with facts, scan (no text layer), or a declared
+    error of that document. The crawl (spiders/documents.py) and the --documents backfill share it."""
+    doc = DocumentRead(native_id, url, doc_type or "unknown", "ok", size=len(body))
+    try:
+        text = pdf_text.extract(body, max_bytes=max_bytes)
+    except pdf_text.DocumentError as exc:
+        doc.status, doc.error_kind, doc.error = "error", exc.kind, str(exc)
+        return doc
+    doc.page_count, doc.pages_read = text.page_count, len(text.pages)
+    if not text.has_text_layer:
+        doc.status = "scan"
+        return doc
+    found = parse(doc.doc_type, text.pages)
+    doc.facts, doc.missing = found.facts, found.missing
+    return doc
