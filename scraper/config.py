@@ -35,6 +35,9 @@ class CrawlConfig:
     backoff_max: float = 60.0
     user_agent: str = DEFAULT_USER_AGENT
     run_timeout: float = 900.0
+    # issue 15: report PDFs of new rows fetched and read in the crawl, and their size cap
+    documents: bool = True
+    documents_max_mb: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,8 @@ def parse(text: str, path: str = "<config>") -> Config:
             "backoff_max": (float, CrawlConfig.backoff_max),
             "user_agent": (str, CrawlConfig.user_agent),
             "run_timeout": (float, CrawlConfig.run_timeout),
+            "documents": (bool, CrawlConfig.documents),  # issue 15
+            "documents_max_mb": (float, CrawlConfig.documents_max_mb),
         },
     )
     crawl = CrawlConfig(**crawl_raw)

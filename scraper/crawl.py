@@ -60,6 +60,8 @@ def build_settings(config: Config, overrides: dict | None = None) -> Settings:
             "FILINGWATCH_CONFIG": config.path if config.path != "<defaults>" else None,
             "FILINGWATCH_BROKEN_DIR": str(config.broken_dir),
             "FILINGWATCH_DATA_DIR": str(config.data_dir),  # documents/ (issue 15)
+            "FILINGWATCH_DOCUMENTS": c.documents,
+            "FILINGWATCH_DOCUMENTS_MAX_BYTES": int(c.documents_max_mb * 1024 * 1024),
         },
         priority="cmdline",
     )

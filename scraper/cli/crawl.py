@@ -66,7 +66,8 @@ def crawl(
             raise click.UsageError("--documents reads csrcfd reports only")
         from scraper.documents_backfill import backfill
 
-        click.echo(backfill(cfg, limit, echo=click.echo).line())
+        cap = int(cfg.crawl.documents_max_mb * 1024 * 1024)
+        click.echo(backfill(cfg, limit, echo=click.echo, max_bytes=cap).line())
         return
     spider_args = {}
     if post or keyword or since or until:
