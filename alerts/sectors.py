@@ -196,10 +196,10 @@ class Taxonomy:
             denied = False
             if business:
                 words, negated = sector.business_hits(business)
-                for word in words:
+                if words:  # one reason per sector: the words, in text order, and where
                     found.setdefault(sector.name, []).append(
-                        {"sector": sector.name, "by": "business", "match": word,
-                         "text": _snippet(business, word)}
+                        {"sector": sector.name, "by": "business", "match": "、".join(words),
+                         "text": _snippet(business, words[0])}
                     )  # fmt: skip
                 # the company's own words deny the sector: a name keyword alone does not win
                 denied = bool(negated) and not words

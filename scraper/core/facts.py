@@ -99,12 +99,10 @@ def facts_text(facts: dict[str, str] | None, lang: str, document: dict | None = 
         zh, en = FACT_LABELS.get(k, (k, k))
         lines.append(f"{zh if lang == 'zh' else en}{sep}{facts[k]}")
     if document and document.get("pages"):
-        where = (
-            f"（报告第{document['pages']}页）"
-            if lang == "zh"
-            else f"(report p. {document['pages']})"
+        pages = document["pages"]
+        lines.append(
+            f"（以上见报告第{pages}页）" if lang == "zh" else f"(from the report, p. {pages})"
         )
-        lines[-1] += where
     return "\n".join(lines)
 
 
