@@ -38,6 +38,7 @@ class CrawlConfig:
     # issue 15: report PDFs of new rows fetched and read in the crawl, and their size cap
     documents: bool = True
     documents_max_mb: float = 30.0
+    documents_ocr: bool = False  # optional extra: Tesseract chi_sim reads scans (scraper/ocr.py)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def parse(text: str, path: str = "<config>") -> Config:
             "run_timeout": (float, CrawlConfig.run_timeout),
             "documents": (bool, CrawlConfig.documents),  # issue 15
             "documents_max_mb": (float, CrawlConfig.documents_max_mb),
+            "documents_ocr": (bool, CrawlConfig.documents_ocr),
         },
     )
     crawl = CrawlConfig(**crawl_raw)

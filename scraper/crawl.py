@@ -62,6 +62,7 @@ def build_settings(config: Config, overrides: dict | None = None) -> Settings:
             "FILINGWATCH_DATA_DIR": str(config.data_dir),  # documents/ (issue 15)
             "FILINGWATCH_DOCUMENTS": c.documents,
             "FILINGWATCH_DOCUMENTS_MAX_BYTES": int(c.documents_max_mb * 1024 * 1024),
+            "FILINGWATCH_DOCUMENTS_OCR": c.documents_ocr,
         },
         priority="cmdline",
     )

@@ -81,6 +81,11 @@ def backfill(cfg: Config, limit: int, echo: Callable[[str], None] = print,
     rows = pending(db.conn, source, limit)
     result = BackfillResult(todo=len(rows))
     taxonomy = settings(cfg).taxonomy
+    ocr_fn = None
+    if cfg.crawl.documents_ocr:
+        from scraper import ocr
+
+        ocr_fn = ocr.ocr_pdf if ocr.available() else None
     for i, (_fid, native_id, url, report_type, cid) in enumerate(rows, 1):
         if i > 1 and cfg.crawl.download_delay:
             time.sleep(cfg.crawl.download_delay)
@@ -95,7 +100,7 @@ def backfill(cfg: Config, limit: int, echo: Callable[[str], None] = print,
             echo(f"documents {i}/{len(rows)} network_error url={url} {exc}")
             continue  # not stored: the next run tries again
         else:
-            doc = read_document(native_id, url, report_type, body, max_bytes)
+            doc = read_document(native_id, url, report_type, body, max_bytes, ocr_fn)
         now = now_iso()
         with dbconn.transaction(db):
             documents_repo.store(db.conn, source, [doc], now)

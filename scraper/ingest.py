@@ -202,6 +202,8 @@ def write_hkex_applicants(
     conn = db.conn
     with transaction(db):
         events = _filings(db, batch.filings, ctx, result)
+        if batch.documents:
+            documents_repo.store(conn, batch.source, batch.documents, ctx.now)
         stored = hkex_repo.stored_applicants(conn)
         apps = list(batch.applicants or [])
         # resolve only applicants that are new or whose names or code changed; the others keep

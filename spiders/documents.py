@@ -20,7 +20,6 @@ from pathlib import Path
 import scrapy
 
 from scraper.core.facts import DocumentRead
-from scraper.core.records import PageBatch
 from scraper.parsers import pdf_text
 from scraper.parsers.tutoring_report import read_document
 
@@ -39,6 +38,7 @@ class DocumentsMixin:
     """For SourceSpider subclasses whose filings carry `pdf_url` and `report_type`."""
 
     documents_max_bytes = pdf_text.MAX_BYTES
+    document_types: tuple[str, ...] = FETCHED_TYPES  # report types whose PDFs are fetched
 
     def documents_wanted(self) -> bool:
         settings = self.crawler.settings
@@ -51,9 +51,16 @@ class DocumentsMixin:
             self.documents_max_bytes = settings.getint(
                 "FILINGWATCH_DOCUMENTS_MAX_BYTES", pdf_text.MAX_BYTES
             )
+            self._fw_ocr = None
+            if settings.getbool("FILINGWATCH_DOCUMENTS_OCR"):  # optional extra, off by default
+                from scraper import ocr
+
+                self._fw_ocr = ocr.ocr_pdf if ocr.available() else None
+                if self._fw_ocr is None:
+                    self.logger.warning("documents_ocr is on but tesseract/chi_sim is missing")
         return self._fw_doc_on
 
-    def with_documents(self, batch: PageBatch):
+    def with_documents(self, batch):
         """Yield the batch, or the PDF chain that ends by yielding it."""
         todo = []
         if self.documents_wanted():
@@ -61,14 +68,17 @@ class DocumentsMixin:
                 if f.native_id in self._fw_doc_seen or not f.pdf_url:
                     continue
                 self._fw_doc_seen.add(f.native_id)
-                if f.report_type in FETCHED_TYPES:
+                # a multi-file index (.htm) is not a document to read
+                if f.report_type in self.document_types and not f.pdf_url.endswith(
+                    (".htm", ".html")
+                ):
                     todo.append(f)
         if not todo:
             yield batch
             return
         yield self._document_request(batch, todo)
 
-    def _document_request(self, batch: PageBatch, todo: list) -> scrapy.Request:
+    def _document_request(self, batch, todo: list) -> scrapy.Request:
         filing = todo[0]
         return scrapy.Request(
             filing.pdf_url,
@@ -80,7 +90,7 @@ class DocumentsMixin:
                   "fw_document": True},
         )  # fmt: skip
 
-    def _next(self, batch: PageBatch, todo: list):
+    def _next(self, batch, todo: list):
         rest = todo[1:]
         if rest:
             yield self._document_request(batch, rest)
@@ -95,7 +105,7 @@ class DocumentsMixin:
                                "error", "http_error", f"HTTP {response.status}")  # fmt: skip
         else:
             doc = read_document(filing.native_id, filing.pdf_url, filing.report_type,
-                                response.body, self.documents_max_bytes)  # fmt: skip
+                                response.body, self.documents_max_bytes, self._fw_ocr)  # fmt: skip
             if doc.status != "error":
                 doc.path = self._keep(filing.native_id, response.body)
         self._note_document(doc)
@@ -122,6 +132,10 @@ class DocumentsMixin:
                              f"document {doc.native_id}: {doc.error}")  # fmt: skip
         elif doc.status == "scan":
             self.run.problem("document_scan", doc.url, f"document {doc.native_id}: no text layer")
+        elif doc.doc_type == "application_proof" and doc.missing:
+            # an AP's first pages name its sponsors, industry and business: loud when absent
+            self.run.problem("document_facts_missing", doc.url,
+                             f"document {doc.native_id}: no {', '.join(doc.missing)}")  # fmt: skip
         self.logger.info("document id=%s status=%s facts=%d missing=%s", doc.native_id,
                          doc.status, len(doc.facts), ",".join(doc.missing) or "-")  # fmt: skip
 

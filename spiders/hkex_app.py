@@ -25,6 +25,7 @@ from scraper.parsers.hkex_app import (
     merge_index,
     parse_index_file,
 )
+from spiders.documents import DocumentsMixin
 from spiders.hkex_common import HkexSpider, csv_list
 
 EDS = "/ncms/json/eds/"
@@ -33,9 +34,10 @@ INDEX_PAGE = "/app/appindex.html"
 ZERO_AFTER = 5
 
 
-class HkexAppSpider(HkexSpider):
+class HkexAppSpider(DocumentsMixin, HkexSpider):
     name = "hkex_app"
     source = "hkex_app"
+    document_types = ("application_proof",)  # new APs: sponsors, industry, business (issue 15)
 
     async def start(self):
         self.names = self.prior.hkex_names()
@@ -116,5 +118,5 @@ class HkexAppSpider(HkexSpider):
         page = self.base_url + INDEX_PAGE
         filings = [f for a in applicants for f in applicant_filings(a, self.active_base, page)]
         self.run.completed_full = all(f["outcome"] != "error" for f in self.files.values())
-        yield HkexBatch(source=self.source, url=page, filings=filings, applicants=applicants,
-                        files=list(self.files.values()))  # fmt: skip
+        yield from self.with_documents(HkexBatch(source=self.source, url=page, filings=filings,
+                                                 applicants=applicants, files=list(self.files.values())))  # fmt: skip

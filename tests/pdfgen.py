@@ -191,6 +191,25 @@ def scanned_pdf() -> bytes:
     return buf.getvalue()
 
 
+def scanned_report(pdf: bytes | None = None, scale: float = 3.0) -> bytes:
+    """A report as a scanner makes it: each page of a generated report rendered to an image
+    (PDFium) and placed on an image-only page, so the text is visible but not extractable."""
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+
+    src = pdfium.PdfDocument(pdf or filing_report())
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    for page in src:
+        bio = io.BytesIO()
+        page.render(scale=scale, grayscale=True).to_pil().save(bio, format="PNG")
+        c.drawImage(ImageReader(io.BytesIO(bio.getvalue())), 0, 0, WIDTH, HEIGHT)
+        c.showPage()
+    src.close()
+    c.save()
+    return buf.getvalue()
+
+
 def encrypted_pdf() -> bytes:
     return filing_report(encrypt="secret")
 
@@ -243,6 +262,14 @@ def generic_report() -> bytes:
     return w.pdf()
 
 
+def generic_proof() -> bytes:
+    """The hkex_app replay's default application proof: real text, no sponsor or business."""
+    w = Writer()
+    w.text("申請版本 Application Proof", size=14)
+    w.text("本文件為重放站點的通用示例，不含保薦人及業務資料。")
+    return w.pdf()
+
+
 def write_fixtures(folder) -> None:
     """Regenerate tests/fixtures/csrcfd/pdf/ (python -m tests.pdfgen)."""
     from pathlib import Path
@@ -250,6 +277,9 @@ def write_fixtures(folder) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "generic.pdf").write_bytes(generic_report())
+    ap_folder = folder.parent.parent / "hkex_app" / "pdf"
+    ap_folder.mkdir(parents=True, exist_ok=True)
+    (ap_folder / "generic_ap.pdf").write_bytes(generic_proof())
     (folder / "xfusion.pdf").write_bytes(
         filing_report(period_text="根据辅导计划，辅导期预计自2026年1月开始至2026年4月结束。")
     )

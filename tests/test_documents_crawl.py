@@ -143,3 +143,25 @@ def test_documents_backfill_is_bounded_resumable_and_silent(replay, make_config,
     assert f"todo={todo - 3}" in rest.stdout  # resumed: the first three are not fetched again
     assert scalar(db, "SELECT count(*) FROM documents") == todo
     assert scalar(db, "SELECT count(*) FROM outbox") == 0  # history never alerts
+
+
+def test_new_hkex_application_proof_gives_sponsors_or_is_loud(replay, make_config, cli):
+    cfg = make_config(replay.base_url, sources=("hkex_app",))
+    db = cfg.parent / "filingwatch.db"
+    assert cli("crawl", "hkex_app", "--config", str(cfg)).returncode == 0
+    assert scalar(db, "SELECT count(*) FROM documents") == 0  # baseline: history not fetched
+    ap = pdfgen.hkex_proof("杭州數境智能科技股份有限公司", ["中信證券（香港）有限公司"],
+                           "人工智能軟件", "我們是一家提供大模型應用的人工智能公司。")  # fmt: skip
+    site = replay.site("hkex_app")
+    site.control("add", {"id": 108900, "name_c": "杭州數境智能科技股份有限公司",
+                         "name_en": "Hangzhou Shujing", "ap_date": "2026-11-24",
+                         "ap_pdf_b64": base64.b64encode(ap).decode()})  # fmt: skip
+    site.control("add", {"id": 108901, "name_c": "某某生物科技股份有限公司",
+                         "name_en": "Some Bio", "ap_date": "2026-11-24"})  # fmt: skip
+    run = cli("crawl", "hkex_app", "--config", str(cfg))
+    assert run.returncode == 0, run.stdout + run.stderr[-2000:]
+    assert scalar(db, "SELECT sponsors FROM filing_facts") == "中信證券（香港）有限公司"
+    assert scalar(db, "SELECT industry FROM filing_facts") == "人工智能軟件"
+    problems = json.loads(scalar(db, "SELECT problems FROM source_runs ORDER BY id DESC LIMIT 1"))
+    loud = [p for p in problems if p["kind"] == "document_facts_missing"]
+    assert len(loud) == 1 and "sponsors" in loud[0]["message"] and loud[0]["url"].endswith(".pdf")

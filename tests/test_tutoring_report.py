@@ -129,3 +129,18 @@ def test_size_cap_pages_and_chars_are_bounded():
 def test_scan_has_no_text_layer():
     out = pdf_text.extract(pdfgen.scanned_pdf())
     assert not out.has_text_layer and out.page_count == 1
+
+
+def test_scan_is_counted_and_optional_ocr_reads_it():
+    from scraper import ocr
+
+    scan = pdfgen.scanned_report(scale=2.0)
+    plain = tr.read_document("x", "u", "filing_report", scan)
+    assert plain.status == "scan" and plain.facts == {}  # off by default: counted, no facts
+    if not ocr.available():
+        pytest.skip("optional extra: tesseract-ocr + tesseract-ocr-chi-sim not installed")
+    doc = tr.read_document("x", "u", "filing_report", scan, ocr=ocr.ocr_pdf)
+    assert doc.status == "ocr"
+    assert doc.facts["agreement_date"].value == "2025-12-31"
+    assert doc.facts["tutoring_period"].value == "2026-01 至 2026-04（4个月）"
+    assert doc.facts["legal_representative"].value == "刘宏云"

@@ -45,7 +45,7 @@ class DocumentRead:
     native_id: str  # the filing's id within its source
     url: str
     doc_type: str  # filing_report | progress_report | completion_report | application_proof ...
-    status: str  # ok | scan | error
+    status: str  # ok | scan (no text layer) | ocr (scan read by the optional OCR) | error
     error_kind: str | None = None  # oversize_pdf, truncated_pdf, encrypted_pdf, not_pdf, ...
     error: str | None = None
     path: str | None = None  # stored file, relative to the data directory

@@ -147,6 +147,8 @@ class HkexBatch:
     files: list[dict] = field(default_factory=list)
     # hkex_listings: stages a stock reached, with dates (parsers.hkex_listings.Claim)
     claims: list[Any] = field(default_factory=list)
+    # hkex_app: application proofs fetched and read (core.facts.DocumentRead), issue 15
+    documents: list[Any] = field(default_factory=list)
 
 
 @dataclass

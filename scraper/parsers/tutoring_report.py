@@ -414,7 +414,7 @@ def _result(out: dict[str, Fact], doc_type: str) -> ReportFacts:
 
 
 def read_document(native_id: str, url: str, doc_type: str | None, body: bytes,
-                  max_bytes: int = pdf_text.MAX_BYTES) -> DocumentRead:  # fmt: skip
+                  max_bytes: int = pdf_text.MAX_BYTES, ocr=None) -> DocumentRead:  # fmt: skip
     """Downloaded bytes -> a DocumentRead: ok with facts, scan (no text layer), or a declared
     error of that document. The crawl (spiders/documents.py) and the --documents backfill share it."""
     doc = DocumentRead(native_id, url, doc_type or "unknown", "ok", size=len(body))
@@ -424,9 +424,14 @@ def read_document(native_id: str, url: str, doc_type: str | None, body: bytes,
         doc.status, doc.error_kind, doc.error = "error", exc.kind, str(exc)
         return doc
     doc.page_count, doc.pages_read = text.page_count, len(text.pages)
+    pages = text.pages
     if not text.has_text_layer:
         doc.status = "scan"
-        return doc
-    found = parse(doc.doc_type, text.pages)
+        # optional OCR (scraper/ocr.py, off by default): a callable bytes -> page texts
+        pages = ocr(body) if ocr is not None else []
+        if not any(p.strip() for p in pages):
+            return doc
+        doc.status = "ocr"
+    found = parse(doc.doc_type, pages)
     doc.facts, doc.missing = found.facts, found.missing
     return doc

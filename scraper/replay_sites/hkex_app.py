@@ -71,6 +71,7 @@ class HkexAppSite:
         self.dir = Path(fixtures_dir) / "hkex_app"
         self.files: dict[str, dict] = {}
         self.cache: dict[str, bytes] = {}
+        self.pdfs: dict[str, bytes] = {}  # path -> PDF bytes registered by `add` (issue 15)
         self.reset()
 
     def reset(self) -> None:
@@ -79,6 +80,7 @@ class HkexAppSite:
             for p in sorted(self.dir.glob("app*_*_[ce].json"))
         }
         self.cache.clear()
+        self.pdfs.clear()
 
     # -- serving
 
@@ -101,8 +103,9 @@ class HkexAppSite:
         if path.startswith("/app/") and path.endswith((".pdf", ".htm")):
             if path.endswith(".htm"):
                 return ReplayResponse.text("<html><body>multi-file index (replay)</body></html>")
-            return ReplayResponse(body=b"%PDF-1.4\n% replay stub\n%%EOF\n",
-                                  content_type="application/pdf")  # fmt: skip
+            # issue 15: a real PDF (generic, no facts) unless a control action registered one
+            body = self.pdfs.get(path) or (self.dir / "pdf" / "generic_ap.pdf").read_bytes()
+            return ReplayResponse(body=body, content_type="application/pdf")
         return None
 
     # -- control actions (POST /_replay/hkex_app/<action>)
@@ -156,6 +159,11 @@ class HkexAppSite:
         if action == "add":
             app_id = int(payload["id"])
             dc, de = make_doc("ap", payload.get("ap_date", "2026-11-19"), board, app_id, 2001)
+            if payload.get("ap_pdf_b64"):  # the AP's own PDF at its u1 paths (issue 15)
+                import base64
+
+                for doc in (dc, de):
+                    self.pdfs["/app/" + doc["u1"]] = base64.b64decode(payload["ap_pdf_b64"])
             date = dc["d"]
             c = {"id": app_id, "d": date, "a": payload["name_c"], "s": "A", "hasPhip": False,
                  "ls": [dc], "ps": []}  # fmt: skip

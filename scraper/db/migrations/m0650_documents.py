@@ -1,6 +1,6 @@
 """Documents read (issue 15): each report's download state and the facts it states.
 
-* documents: one row per filing whose PDF was fetched (or failed): ok | scan | error, the error
+* documents: one row per filing whose PDF was fetched (or failed): ok | scan | ocr | error, the error
   kind and message, the stored file (relative to the data directory), pages, facts found/missing.
 * filing_facts: typed columns of what a report says, one row per filing, with `pages` (JSON
   field -> page) saying where each came from.
@@ -24,7 +24,7 @@ def apply(db: Database) -> None:
             native_id TEXT NOT NULL,
             url TEXT NOT NULL,
             doc_type TEXT NOT NULL,       -- filing_report | progress_report | completion_report ...
-            status TEXT NOT NULL,         -- ok | scan | error
+            status TEXT NOT NULL,         -- ok | scan | ocr | error
             error_kind TEXT,              -- oversize_pdf | truncated_pdf | encrypted_pdf | not_pdf ...
             error TEXT,
             path TEXT,                    -- stored file, relative to the data directory
