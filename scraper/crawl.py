@@ -104,7 +104,7 @@ def run_crawl(
     db.conn.close()
 
     overrides = {"FILINGWATCH_ALERT_BASELINE": alert_baseline, **(settings_overrides or {})}
-    process = CrawlerProcess(build_settings(config, overrides), install_root_handler=True)
+    process = CrawlerProcess(build_settings(config, overrides))  # installs the root log handler
     args = {
         "base_url": src.base_url,
         "fallback_base_url": src.fallback_base_url,
