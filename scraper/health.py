@@ -15,6 +15,7 @@ from typing import Any
 
 from scrapy import signals
 
+from scraper import native
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
 from scraper.db import runs
@@ -44,6 +45,7 @@ class RunRecorder:
     events: int = 0
     problems: list[dict] = field(default_factory=list)
     completed_full: bool = False
+    recording: bool = True  # False under `scrapy parse`/`check`/`shell`: no run row (native.py)
 
     def problem(self, kind: str, url: str, message: str, body: bytes | None = None, **meta) -> None:
         severity = "error" if kind in ERROR_KINDS else "warning"
@@ -93,15 +95,17 @@ class RunHealthExtension:
         settings = self.crawler.settings
         db = dbconn.open_db(settings["FILINGWATCH_DB"])
         source = getattr(spider, "source", spider.name)
-        runs.mark_stale_runs(db, source)
         broken = settings.get("FILINGWATCH_BROKEN_DIR")
         rec = RunRecorder(
             source=source,
             mode=getattr(spider, "mode", "incremental"),
             db=db,
             broken_dir=Path(broken) if broken else None,
+            recording=native.records_runs(self.crawler, spider),
         )
-        rec.run_id = runs.start_run(db, source, rec.mode)
+        if rec.recording:
+            runs.mark_stale_runs(db, source)
+            rec.run_id = runs.start_run(db, source, rec.mode)
         self.crawler.fw_run = rec
         # what spiders may read of the stored state: a read-only port, never the connection
         self.crawler.fw_known = KnownState(db)
@@ -112,6 +116,9 @@ class RunHealthExtension:
 
     def spider_closed(self, spider, reason):
         rec: RunRecorder = self.crawler.fw_run
+        if not rec.recording:
+            rec.db.conn.close()
+            return
         statsc = self.crawler.stats
         requests = int(statsc.get_value("downloader/request_count", 0) or 0)
         errors = [p for p in rec.problems if p["severity"] == "error"]

@@ -1,5 +1,7 @@
 """Scrapy settings for filingwatch: polite by default (one request at a time, short timeouts)."""
 
+import os
+
 BOT_NAME = "filingwatch"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -32,6 +34,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.BackoffRetryMiddleware": 550,
     "scraper.middlewares.SchemeFallbackMiddleware": 560,
 }
+SPIDER_MIDDLEWARES = {
+    "scraper.native.DefaultMetaMiddleware": 10,  # `scrapy parse`: callbacks get their meta keys
+}
 ITEM_PIPELINES = {
     "scraper.pipelines.ValidatePipeline": 100,
     "scraper.pipelines.StorePipeline": 200,
@@ -42,7 +47,8 @@ EXTENSIONS = {
 
 # Filled in by scraper.crawl from config.toml.
 FILINGWATCH_DB = "data/filingwatch.db"
-FILINGWATCH_CONFIG = None
+# `scrapy crawl SLUG -s FILINGWATCH_CONFIG=...`, or the environment (scrapyd jobs inherit it).
+FILINGWATCH_CONFIG = os.environ.get("FILINGWATCH_CONFIG") or None
 FILINGWATCH_BROKEN_DIR = None
 FILINGWATCH_ALERT_BASELINE = (
     False  # True: a source's first sweep alerts too (crawl --alert-baseline)
