@@ -95,3 +95,11 @@ def example_config() -> str:
     if checkout is not None and (checkout / "config.example.toml").is_file():
         return (checkout / "config.example.toml").read_text(encoding="utf-8")
     return read_text("filingwatch", "config.example.toml")
+
+
+def files_path(package: str) -> Path:
+    """A package's folder on disk (wheel or checkout installs; not for zipped eggs)."""
+    root = resources.files(package)
+    if not isinstance(root, Path):
+        raise DataMissing(f"{package} is not installed as a folder ({root})")
+    return root
