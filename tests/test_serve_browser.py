@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from helpers import wait_for
 from test_feeds_and_search import _filled_db, check_atom, check_json_feed
 
 from alerts.receivers import free_port
-from helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "datasette"
