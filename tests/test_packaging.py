@@ -91,3 +91,23 @@ def test_python_dash_m_filingwatch_is_the_cli():
     proc = subprocess.run([sys.executable, "-m", "filingwatch", "--version"], env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 0 and "filingwatch" in proc.stdout
+
+
+def test_container_files_use_real_commands_and_run_as_non_root():
+    """Docker is not available here to build the image; this keeps its files honest."""
+    import json as _json
+    import re
+
+    import yaml
+
+    from scraper.cli.app import cli
+
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    assert re.search(r"^USER filingwatch$", dockerfile, re.M)
+    assert re.search(r'^VOLUME \["/data"\]$', dockerfile, re.M)
+    commands = [_json.loads(m) for m in re.findall(r"(?:CMD|ENTRYPOINT) (\[.*\])", dockerfile)]
+    assert "HEALTHCHECK" in dockerfile and ["filingwatch"] in commands
+    compose = yaml.safe_load((ROOT / "compose.example.yaml").read_text("utf-8"))
+    for argv in commands + [s["command"] for s in compose["services"].values()]:
+        argv = argv[1:] if argv[0] == "filingwatch" else argv
+        assert not argv or argv[0] in cli.commands, argv
