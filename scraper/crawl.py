@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from scraper import native
+from scraper import native, progress
 from scraper.config import Config
 from scraper.db import connection as dbconn
 from scraper.sources import SOURCES
@@ -73,7 +73,9 @@ def run_crawl(
     db.conn.close()
 
     overrides = {"FILINGWATCH_ALERT_BASELINE": alert_baseline, **(settings_overrides or {})}
-    process = CrawlerProcess(build_settings(config, overrides))  # installs the root log handler
+    settings = build_settings(config, overrides)
+    progress.quiet_scrapy(settings.get("LOG_LEVEL"))  # before Scrapy logs its versions
+    process = CrawlerProcess(settings)  # installs the root log handler
     args = {
         "base_url": src.base_url,
         "fallback_base_url": src.fallback_base_url,

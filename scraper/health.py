@@ -31,6 +31,9 @@ ERROR_KINDS = {
 }  # fmt: skip
 
 
+LOG_PER_KIND = 5  # warnings of one kind logged per run; the rest go to debug level
+
+
 @dataclass
 class RunRecorder:
     source: str
@@ -45,6 +48,7 @@ class RunRecorder:
     events: int = 0
     problems: list[dict] = field(default_factory=list)
     completed_full: bool = False
+    logged: dict[str, int] = field(default_factory=dict)  # problems per kind so far
     recording: bool = True  # False under `scrapy parse`/`check`/`shell`: no run row (native.py)
 
     def problem(self, kind: str, url: str, message: str, body: bytes | None = None, **meta) -> None:
@@ -53,9 +57,15 @@ class RunRecorder:
         if body is not None and self.broken_dir is not None:
             entry["saved"] = str(save_broken(self.broken_dir, self.source, url, body, kind, **meta))
         self.problems.append(entry)
-        (log.error if severity == "error" else log.warning)(
-            "source=%s problem=%s url=%s %s", self.source, kind, url, message
-        )
+        # Errors are always logged; of a warning kind the first few, the rest only counted (all
+        # are in source_runs): a backfill's hundreds of identical warnings buried its progress.
+        seen = self.logged[kind] = self.logged.get(kind, 0) + 1
+        level = logging.ERROR if severity == "error" else logging.WARNING
+        if severity != "error" and seen > LOG_PER_KIND:
+            level = logging.DEBUG
+        elif severity != "error" and seen == LOG_PER_KIND:
+            message += f" (further {kind} warnings of this run: debug level only)"
+        log.log(level, "source=%s problem=%s url=%s %s", self.source, kind, url, message)
 
     def health(self, finish_reason: str) -> str:
         if finish_reason not in ("finished",):

@@ -14,6 +14,7 @@ import os
 from datetime import datetime, timedelta
 from typing import Any
 
+from scrapy import signals
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from scraper import config as config_mod
@@ -120,18 +121,20 @@ def records_runs(crawler, spider) -> bool:
     )
 
 
-class DefaultMetaMiddleware:
+class DefaultMetaExtension:
     """`scrapy parse URL --spider SLUG`: the callback gets the meta keys it expects from the
     spider's own requests (`page` and friends, SourceSpider.default_meta), never a KeyError.
-    Keys a request already carries are left alone, so crawls are unaffected."""
+    Keys a request already carries are left alone, so crawls are unaffected. A signal, not a
+    spider middleware: their signatures differ between the Scrapy versions we support."""
 
-    def process_spider_input(self, response, spider) -> None:
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls()
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        return ext
+
+    def response_received(self, response, request, spider) -> None:
         defaults = getattr(spider, "default_meta", None)
-        if defaults is None:
-            return
-        try:
-            meta = response.meta
-        except AttributeError:  # a response built by hand, without a request
-            return
-        for key, value in defaults().items():
-            meta.setdefault(key, value)
+        if defaults is not None:
+            for key, value in defaults().items():
+                request.meta.setdefault(key, value)

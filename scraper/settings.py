@@ -13,6 +13,7 @@ DOWNLOAD_DELAY = 2.0  # randomised ±50% by Scrapy's default (DOWNLOAD_DELAY_JIT
 DOWNLOAD_TIMEOUT = 20
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 opens an HTTP control port per crawl otherwise
 LOG_LEVEL = "INFO"
 USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -34,15 +35,14 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.BackoffRetryMiddleware": 550,
     "scraper.middlewares.SchemeFallbackMiddleware": 560,
 }
-SPIDER_MIDDLEWARES = {
-    "scraper.native.DefaultMetaMiddleware": 10,  # `scrapy parse`: callbacks get their meta keys
-}
 ITEM_PIPELINES = {
     "scraper.pipelines.ValidatePipeline": 100,
     "scraper.pipelines.StorePipeline": 200,
 }
 EXTENSIONS = {
     "scraper.health.RunHealthExtension": 100,
+    "scraper.progress.ProgressExtension": 200,  # progress bar / lines, quiet start-up
+    "scraper.native.DefaultMetaExtension": 300,  # `scrapy parse`: callbacks get their meta keys
 }
 
 # Filled in by scraper.crawl from config.toml.
