@@ -141,12 +141,19 @@ def test_deploy_schedule_store_and_deliver(scrapyd_server, replay, make_config, 
         _schedule_and_wait(base, config, "csrcfd")
         assert db_scalar(db, "SELECT COUNT(*) FROM outbox") >= 1
 
-        deliver = subprocess.run(
+        # The deliverer of a scrapyd machine: `alerts deliver --loop` until SIGTERM.
+        deliver = subprocess.Popen(
             [sys.executable, "-m", "filingwatch", "alerts", "deliver", "--config", str(config),
-             "--timeout", "30"], capture_output=True, text=True, timeout=60, cwd=ROOT,
+             "--loop", "--interval", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=ROOT,
         )  # fmt: skip
-        assert deliver.returncode == 0, deliver.stdout + deliver.stderr
-        wait_for(lambda: receiver.messages(), timeout=10, what="the webhook receives the alert")
+        try:
+            wait_for(lambda: receiver.messages(), timeout=30, what="the webhook receives the alert")
+        finally:
+            deliver.terminate()
+            out, err = deliver.communicate(timeout=30)
+        assert deliver.returncode == 0, out + err
+        assert "sent=1" in out, out + err
         assert "超聚变" in json.dumps(receiver.messages(), ensure_ascii=False)
     finally:
         receiver.stop()
