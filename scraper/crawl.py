@@ -74,7 +74,7 @@ def run_crawl(
 
     overrides = {"FILINGWATCH_ALERT_BASELINE": alert_baseline, **(settings_overrides or {})}
     settings = build_settings(config, overrides)
-    progress.quiet_scrapy(settings.get("LOG_LEVEL"))  # before Scrapy logs its versions
+    progress.quiet_scrapy(settings)  # before Scrapy logs its versions
     process = CrawlerProcess(settings)  # installs the root log handler
     args = {
         "base_url": src.base_url,

@@ -33,10 +33,14 @@ class _BelowWarning(logging.Filter):
 _FILTER = _BelowWarning()
 
 
-def quiet_scrapy(level: str | int | None) -> None:
-    """Scrapy's INFO start-up and shut-down lines dropped, unless DEBUG was asked for."""
+def quiet_scrapy(settings) -> None:
+    """Scrapy's INFO start-up and shut-down lines dropped, unless DEBUG was asked for or
+    FILINGWATCH_QUIET_LOGS is off (the benchmarks read Scrapy's stats dump)."""
+    level = settings.get("LOG_LEVEL")
     numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
-    quiet = not (isinstance(numeric, int) and numeric <= logging.DEBUG)
+    quiet = settings.getbool("FILINGWATCH_QUIET_LOGS", True) and not (
+        isinstance(numeric, int) and numeric <= logging.DEBUG
+    )
     for name in CHATTY:
         logger = logging.getLogger(name)
         if quiet and _FILTER not in logger.filters:
@@ -62,7 +66,7 @@ class ProgressExtension:
 
     @classmethod
     def from_crawler(cls, crawler):
-        quiet_scrapy(crawler.settings.get("LOG_LEVEL"))
+        quiet_scrapy(crawler.settings)
         return cls(crawler, tty=sys.stderr.isatty())
 
     def opened(self, spider):

@@ -54,5 +54,7 @@ FILINGWATCH_ALERT_BASELINE = (
     False  # True: a source's first sweep alerts too (crawl --alert-baseline)
 )
 
+FILINGWATCH_QUIET_LOGS = True  # Scrapy's start-up lists and stats dump only at DEBUG (progress.py)
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
