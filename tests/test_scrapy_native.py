@@ -23,7 +23,10 @@ pytestmark = pytest.mark.slow
 
 
 def scrapy(*args: str, stdin: str | None = None, timeout: float = 120):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     env.pop("FILINGWATCH_CONFIG", None)
     return subprocess.run([str(SCRAPY), *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
                           text=True, timeout=timeout)  # fmt: skip
@@ -52,7 +55,9 @@ def test_scrapy_crawl_uses_the_config_and_the_run_machinery(replay, make_config,
     assert db.exists(), proc.stderr[-3000:]
     # A fresh database: the first run is a full sweep (baseline), as `filingwatch crawl` runs it.
     assert runs(db) == [("csrcfd", "full", "ok")], proc.stderr[-3000:]
-    assert db_scalar(db, "SELECT baseline_done_at IS NOT NULL FROM crawl_state WHERE source='csrcfd'")
+    assert db_scalar(
+        db, "SELECT baseline_done_at IS NOT NULL FROM crawl_state WHERE source='csrcfd'"
+    )
     assert db_scalar(db, "SELECT COUNT(*) FROM events WHERE baseline = 0") == 0
     lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert lines and all(item["source"] == "csrcfd" and item["filings"] for item in lines)
@@ -67,7 +72,9 @@ def test_scrapy_parse_check_and_shell_record_no_run(replay, make_config, tmp_pat
     cfg = make_config(replay.base_url)
     db = tmp_path / "filingwatch.db"
     setting = f"FILINGWATCH_CONFIG={cfg}"
-    parse = scrapy("parse", f"{replay.base_url}/csrcfd/index.html", "--spider", "csrcfd", "-s", setting)
+    parse = scrapy(
+        "parse", f"{replay.base_url}/csrcfd/index.html", "--spider", "csrcfd", "-s", setting
+    )
     assert parse.returncode == 0 and "KeyError" not in parse.stderr, parse.stderr[-3000:]
     assert "Scraped Items" in parse.stdout and "native_id" in parse.stdout
 
