@@ -27,4 +27,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/csrcfd_backfill.py
 
 clean:
-	rm -rf $(VENV) demo data .pytest_cache
+	rm -rf $(VENV) demo data .pytest_cache test-artifacts build dist

@@ -140,9 +140,15 @@ def alerts_history(limit, channel, rule, fmt, config_path, db_path):
 
 @alerts.command("deliver")
 @click.option("--timeout", default=60.0, show_default=True, help="Give up after this many seconds.")
+@click.option("--loop", is_flag=True,
+              help="Keep delivering every --interval seconds until SIGTERM/Ctrl-C (the deliverer "
+                   "of machines whose crawls run elsewhere, e.g. under scrapyd).")  # fmt: skip
+@click.option(
+    "--interval", default=10.0, show_default=True, help="Seconds between rounds (--loop)."
+)
 @config_option
 @db_option
-def alerts_deliver(timeout, config_path, db_path):
+def alerts_deliver(timeout, loop, interval, config_path, db_path):
     """Deliver due alerts now and exit (for use without the daemon, e.g. from cron)."""
     from alerts.config import settings
     from alerts.delivery import Deliverer, check_channels
@@ -155,6 +161,8 @@ def alerts_deliver(timeout, config_path, db_path):
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     deliverer = Deliverer(dbconn.open_db(cfg.db_path), settings(cfg))
+    if loop:
+        sys.exit(_deliver_loop(deliverer, timeout, interval))
     report = deliverer.drain(timeout=timeout)
     deliverer.close()
     click.echo(f"sent={report.sent} messages={report.messages} failed={report.failed} "
@@ -162,6 +170,26 @@ def alerts_deliver(timeout, config_path, db_path):
     for error in report.errors:
         click.echo(f"  {error}", err=True)
     sys.exit(1 if report.failed else 0)
+
+
+def _deliver_loop(deliverer, timeout: float, interval: float) -> int:
+    """Drain, wait, repeat; SIGTERM or Ctrl-C ends it after the current round."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        while not stop.is_set():
+            report = deliverer.drain(timeout=timeout)
+            if report.sent or report.failed:
+                click.echo(f"sent={report.sent} messages={report.messages} failed={report.failed} "
+                           f"still_pending={deliverer.pending()}")  # fmt: skip
+            stop.wait(interval)
+    finally:
+        deliverer.close()
+    return 0
 
 
 COMMANDS = (match, alerts)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from alerts.receivers import MailSink
+from scraper import resources
 from scraper.core.timeutil import today_shanghai
 from scraper.sources import SOURCES
 
@@ -70,6 +72,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
     from scraper.replay import ReplayServer
 
     started = time.monotonic()
+    fixtures = resources.replay_dir()  # DataMissing (a one-line error) before anything is reset
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     for name in _STATE:  # a fresh database: the demo's first crawl must be a baseline
@@ -80,7 +83,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
     (workdir / "logs").mkdir()
     log_file = open(workdir / "logs" / "daemon.log", "w", encoding="utf-8")  # noqa: SIM115
     setup_logging(logging.INFO, stream=log_file)  # key=value, as `filingwatch run` writes to stderr
-    replay = ReplayServer(port=0).start()
+    replay = ReplayServer(fixtures_dir=fixtures, port=0).start()
     sink = MailSink(workdir / "mail").start()
     daemon = None
     try:
@@ -124,7 +127,10 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         echo(
             f"  logs      {workdir / 'logs'}/ (daemon.log: key=value lines; <source>.log: last crawl)"
         )
-        echo("\nTry:")
+        prog = command_name()
+        activate = Path(sys.executable).with_name("activate")
+        hint = f"  (or `source {activate}` first, then plain `filingwatch ...`)"
+        echo("\nTry:" + ("" if prog == "filingwatch" or not activate.exists() else hint))
         for cmd in (
             f"filingwatch alerts history --config {rel}",
             f'filingwatch query --config {rel} "SELECT kind, stage, company, broker, regulator, event_date'
@@ -134,7 +140,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
             f"filingwatch match 摩尔线程智能科技（北京）股份有限公司 --config {rel}",
             f"filingwatch runs --config {rel}",
         ):
-            echo(f"  {cmd}")
+            echo(f"  {prog}{cmd.removeprefix('filingwatch')}")
         return 0 if mails else 1
     finally:
         if daemon is not None:
@@ -142,6 +148,19 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         sink.stop()
         replay.stop()
         log_file.close()
+
+
+def command_name() -> str:
+    """`filingwatch` when the shell finds this very install; else the script's full path.
+
+    After `make demo` the command lives in .venv/bin, which is not on PATH: a bare name in the
+    hints would answer `command not found`.
+    """
+    script = Path(sys.executable).with_name("filingwatch")
+    found = shutil.which("filingwatch")
+    if found and Path(found).resolve() == script.resolve():
+        return "filingwatch"
+    return str(script) if script.exists() else f"{sys.executable} -m filingwatch"
 
 
 def _rel(path: Path) -> str:

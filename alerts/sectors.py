@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scraper import resources
 from scraper.core.names import name_key
 
-DATA_FILE = Path(__file__).with_name("sectors.toml")
+# Shipped next to this module and read through importlib.resources (scraper/resources.py), so a
+# wheel or a zipped scrapyd egg finds it too.
+DATA_PACKAGE, DATA_NAME = "alerts", "sectors.toml"
 _LATIN_RE = re.compile(r"^[\x00-\x7f]+$")
 # A keyword in a clause that opens with one of these is denied, not claimed: 不涉及芯片业务.
 _NEGATION_RE = re.compile(
@@ -243,8 +246,11 @@ def reason_text(reason: dict[str, str]) -> str:
     return f"{reason['sector']}: {reason['by']} {reason['match']}"
 
 
-def load_data(path: Path = DATA_FILE) -> dict[str, Any]:
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+def load_data(path: Path | None = None) -> dict[str, Any]:
+    """The shipped taxonomy, or the TOML file at `path`."""
+    if path is not None:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return tomllib.loads(resources.read_text(DATA_PACKAGE, DATA_NAME))
 
 
 def build(data: dict[str, Any], overrides: dict[str, dict[str, Any]] | None = None,

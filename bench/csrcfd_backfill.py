@@ -25,7 +25,8 @@ ROWS, PER_PAGE = 13_293, 211  # 63 full pages, as the live list (about 13,300 ro
 
 def crawl(cfg: Path, *args: str) -> tuple[str, str, float]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "csrcfd", "--config", str(cfg), *args],
+    proc = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "csrcfd", "--config", str(cfg),
+                           "-s", "FILINGWATCH_QUIET_LOGS=0", *args],  # stats dump: elapsed time
                           capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     wall = time.perf_counter() - started
     if proc.returncode != 0:

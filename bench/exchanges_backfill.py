@@ -31,7 +31,8 @@ SOURCES = ("sse", "szse", "bse")
 
 def crawl(cfg: Path, slug: str, *args: str) -> tuple[str, str, float]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", slug, "--config", str(cfg), *args],
+    proc = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", slug, "--config", str(cfg),
+                           "-s", "FILINGWATCH_QUIET_LOGS=0", *args],  # stats dump: elapsed time
                           capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     wall = time.perf_counter() - started
     if proc.returncode != 0:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from scraper import native, progress
 from scraper.config import Config
-from scraper.core.timeutil import SHANGHAI
 from scraper.db import connection as dbconn
-from scraper.db import runs
 from scraper.sources import SOURCES
 
 
@@ -46,46 +44,13 @@ class RunSummary:
 def build_settings(config: Config, overrides: dict | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("scraper.settings", priority="project")
-    c = config.crawl
-    settings.setdict(
-        {
-            "DOWNLOAD_DELAY": c.download_delay,
-            "DOWNLOAD_TIMEOUT": c.timeout,
-            "RETRY_TIMES": c.retries,
-            "FILINGWATCH_BACKOFF_BASE": c.backoff_base,
-            "FILINGWATCH_BACKOFF_MAX": c.backoff_max,
-            "USER_AGENT": c.user_agent,
-            "CLOSESPIDER_TIMEOUT": c.run_timeout,
-            "FILINGWATCH_DB": str(config.db_path),
-            "FILINGWATCH_CONFIG": config.path if config.path != "<defaults>" else None,
-            "FILINGWATCH_BROKEN_DIR": str(config.broken_dir),
-            "FILINGWATCH_DATA_DIR": str(config.data_dir),  # documents/ (issue 15)
-            "FILINGWATCH_DOCUMENTS": c.documents,
-            "FILINGWATCH_DOCUMENTS_MAX_BYTES": int(c.documents_max_mb * 1024 * 1024),
-            "FILINGWATCH_DOCUMENTS_OCR": c.documents_ocr,
-        },
-        priority="cmdline",
-    )
+    settings.setdict(native.config_settings(config), priority="cmdline")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     return settings
 
 
-def choose_mode(db, source: str, full_sweep_hours: float, *, backfill: bool, full: bool) -> str:
-    """backfill on request; full when asked, when a run died half-way, or when a sweep is due."""
-    if backfill:
-        return "backfill"
-    state = runs.crawl_state(db, source)
-    if full or state["in_progress_run"] or not state["baseline_done_at"]:
-        return "full"
-    last_full = state["last_full_at"]
-    if full_sweep_hours and (
-        not last_full
-        or datetime.now(SHANGHAI) - datetime.fromisoformat(last_full)
-        > timedelta(hours=full_sweep_hours)
-    ):
-        return "full"
-    return "incremental"
+choose_mode = native.choose_mode  # moved: `scrapy crawl` decides the mode the same way
 
 
 def run_crawl(
@@ -108,7 +73,9 @@ def run_crawl(
     db.conn.close()
 
     overrides = {"FILINGWATCH_ALERT_BASELINE": alert_baseline, **(settings_overrides or {})}
-    process = CrawlerProcess(build_settings(config, overrides), install_root_handler=True)
+    settings = build_settings(config, overrides)
+    progress.quiet_scrapy(settings)  # before Scrapy logs its versions
+    process = CrawlerProcess(settings)  # installs the root log handler
     args = {
         "base_url": src.base_url,
         "fallback_base_url": src.fallback_base_url,

@@ -46,6 +46,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts import incidents
 from alerts.config import AlertSettings, parse_duration, settings
 from alerts.delivery import Deliverer, check_channels, masked
+from scraper import logfiles
 from scraper.config import Config, ConfigError, line_of
 from scraper.core.timeutil import SHANGHAI
 from scraper.db import connection as dbconn
@@ -250,7 +251,7 @@ class Daemon:
         before = self._last_run_id(source)
         started = time.monotonic()
         log.info("event=crawl_start %s", kv(source=source, t=f"{time.time():.3f}"))
-        with open(self.log_dir / f"{source}.log", "wb") as out:
+        with open(logfiles.rotate(self.log_dir / f"{source}.log"), "wb") as out:  # keep old runs
             with self._lock:  # stop() either sees this process or we see its stop flag
                 if self.stop_event.is_set():
                     return None

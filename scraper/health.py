@@ -15,6 +15,7 @@ from typing import Any
 
 from scrapy import signals
 
+from scraper import native
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
 from scraper.db import runs
@@ -28,6 +29,9 @@ ERROR_KINDS = {
     "missing_field", "network_error", "spider_error",
     "file_missing",  # hkex_app: a status file that loaded before answers 404
 }  # fmt: skip
+
+
+LOG_PER_KIND = 5  # warnings of one kind logged per run; the rest go to debug level
 
 
 @dataclass
@@ -44,6 +48,8 @@ class RunRecorder:
     events: int = 0
     problems: list[dict] = field(default_factory=list)
     completed_full: bool = False
+    logged: dict[str, int] = field(default_factory=dict)  # problems per kind so far
+    recording: bool = True  # False under `scrapy parse`/`check`/`shell`: no run row (native.py)
 
     def problem(self, kind: str, url: str, message: str, body: bytes | None = None, **meta) -> None:
         severity = "error" if kind in ERROR_KINDS else "warning"
@@ -51,9 +57,15 @@ class RunRecorder:
         if body is not None and self.broken_dir is not None:
             entry["saved"] = str(save_broken(self.broken_dir, self.source, url, body, kind, **meta))
         self.problems.append(entry)
-        (log.error if severity == "error" else log.warning)(
-            "source=%s problem=%s url=%s %s", self.source, kind, url, message
-        )
+        # Errors are always logged; of a warning kind the first few, the rest only counted (all
+        # are in source_runs): a backfill's hundreds of identical warnings buried its progress.
+        seen = self.logged[kind] = self.logged.get(kind, 0) + 1
+        level = logging.ERROR if severity == "error" else logging.WARNING
+        if severity != "error" and seen > LOG_PER_KIND:
+            level = logging.DEBUG
+        elif severity != "error" and seen == LOG_PER_KIND:
+            message += f" (further {kind} warnings of this run: debug level only)"
+        log.log(level, "source=%s problem=%s url=%s %s", self.source, kind, url, message)
 
     def health(self, finish_reason: str) -> str:
         if finish_reason not in ("finished",):
@@ -93,15 +105,17 @@ class RunHealthExtension:
         settings = self.crawler.settings
         db = dbconn.open_db(settings["FILINGWATCH_DB"])
         source = getattr(spider, "source", spider.name)
-        runs.mark_stale_runs(db, source)
         broken = settings.get("FILINGWATCH_BROKEN_DIR")
         rec = RunRecorder(
             source=source,
             mode=getattr(spider, "mode", "incremental"),
             db=db,
             broken_dir=Path(broken) if broken else None,
+            recording=native.records_runs(self.crawler, spider),
         )
-        rec.run_id = runs.start_run(db, source, rec.mode)
+        if rec.recording:
+            runs.mark_stale_runs(db, source)
+            rec.run_id = runs.start_run(db, source, rec.mode)
         self.crawler.fw_run = rec
         # what spiders may read of the stored state: a read-only port, never the connection
         self.crawler.fw_known = KnownState(db)
@@ -112,6 +126,9 @@ class RunHealthExtension:
 
     def spider_closed(self, spider, reason):
         rec: RunRecorder = self.crawler.fw_run
+        if not rec.recording:
+            rec.db.conn.close()
+            return
         statsc = self.crawler.stats
         requests = int(statsc.get_value("downloader/request_count", 0) or 0)
         errors = [p for p in rec.problems if p["severity"] == "error"]

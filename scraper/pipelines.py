@@ -83,6 +83,8 @@ class StorePipeline:
 
     def process_item(self, item: PageBatch):
         rec: RunRecorder = self.crawler.fw_run
+        if not rec.recording:  # `scrapy parse --pipelines`: shown, never stored outside a run
+            return item
         if self.baseline is None:
             self.baseline = not runs.baseline_done(rec.db, rec.source) and not (
                 self.crawler.settings.getbool("FILINGWATCH_ALERT_BASELINE")

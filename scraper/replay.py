@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from scraper import FIXTURES_DIR
+from scraper import resources
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +150,17 @@ class CapturedSite:
 class ReplayServer:
     def __init__(
         self,
-        fixtures_dir: Path | str = FIXTURES_DIR,
+        fixtures_dir: Path | str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         captured: list[Path] | None = None,
     ):
-        self.fixtures_dir = Path(fixtures_dir)
+        # No data folder = every request a 404; say so at start instead (resources.DataMissing).
+        self.fixtures_dir = (
+            resources.replay_dir()
+            if fixtures_dir is None
+            else resources.check_replay_dir(Path(fixtures_dir))
+        )
         self.sites: list[Site] = ([CapturedSite(captured)] if captured else []) + discover_sites(
             self.fixtures_dir
         )
@@ -360,7 +365,7 @@ def _make_handler(server: ReplayServer):
 
 
 def main_serve(
-    port: int, fixtures_dir: Path, faults: list[Fault], captured: list[Path], announce
+    port: int, fixtures_dir: Path | None, faults: list[Fault], captured: list[Path], announce
 ) -> None:
     server = ReplayServer(fixtures_dir=fixtures_dir, port=port, captured=captured)
     for fault in faults:

@@ -1,5 +1,7 @@
 """Scrapy settings for filingwatch: polite by default (one request at a time, short timeouts)."""
 
+import os
+
 BOT_NAME = "filingwatch"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -7,11 +9,11 @@ NEWSPIDER_MODULE = "spiders"
 ROBOTSTXT_OBEY = False  # list pages only; robots.txt would cost a request per run
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = 2.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY = 2.0  # randomised ±50% by Scrapy's default (DOWNLOAD_DELAY_JITTER)
 DOWNLOAD_TIMEOUT = 20
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 opens an HTTP control port per crawl otherwise
 LOG_LEVEL = "INFO"
 USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -39,15 +41,20 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scraper.health.RunHealthExtension": 100,
+    "scraper.progress.ProgressExtension": 200,  # progress bar / lines, quiet start-up
+    "scraper.native.DefaultMetaExtension": 300,  # `scrapy parse`: callbacks get their meta keys
 }
 
 # Filled in by scraper.crawl from config.toml.
 FILINGWATCH_DB = "data/filingwatch.db"
-FILINGWATCH_CONFIG = None
+# `scrapy crawl SLUG -s FILINGWATCH_CONFIG=...`, or the environment (scrapyd jobs inherit it).
+FILINGWATCH_CONFIG = os.environ.get("FILINGWATCH_CONFIG") or None
 FILINGWATCH_BROKEN_DIR = None
 FILINGWATCH_ALERT_BASELINE = (
     False  # True: a source's first sweep alerts too (crawl --alert-baseline)
 )
+
+FILINGWATCH_QUIET_LOGS = True  # Scrapy's start-up lists and stats dump only at DEBUG (progress.py)
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

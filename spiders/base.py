@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import scrapy
 
 from scraper import config as config_mod
+from scraper import native
 from scraper.core.ports import Known
 from scraper.health import RunRecorder
 from scraper.parsers.common import looks_like_challenge
@@ -38,26 +39,45 @@ class SourceSpider(scrapy.Spider):
         self,
         base_url: str = "",
         fallback_base_url: str = "",
-        mode: str = "incremental",
+        mode: str = "",
         max_pages: int | str = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.base_url = (base_url or "").rstrip("/")
         self.fallback_base_url = (fallback_base_url or "").rstrip("/")
-        self.mode = mode
+        self.mode = mode or "incremental"
         self.max_pages = int(max_pages or 0)
         self.active_base = self.base_url
         self.switched = False
 
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        """`scrapy crawl SLUG -s FILINGWATCH_CONFIG=...` (or scrapyd): pacing and database from
+        the config, below anything given with -s."""
+        super().update_settings(settings)
+        native.apply_config(settings)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        """Arguments `filingwatch crawl` passes and a bare `scrapy crawl` lacks: base URLs from
+        the config (or the registry), and the run mode chosen as `filingwatch crawl` chooses."""
+        kwargs.update(native.spider_defaults(crawler.settings, cls.source or cls.name, kwargs))
+        return super().from_crawler(crawler, *args, **kwargs)
+
     @property
-    def run(self) -> RunRecorder:
-        return self.crawler.fw_run
+    def run(self) -> RunRecorder | None:
+        # getattr: Scrapy's feed exporter reads every spider attribute before the run opens.
+        return getattr(self.crawler, "fw_run", None)
 
     @property
     def prior(self) -> Known:
         """What is already stored (scraper.core.ports.Known): read-only, handed in by the crawl."""
-        return self.crawler.fw_known
+        return getattr(self.crawler, "fw_known", None)
+
+    def default_meta(self) -> dict:
+        """What a callback expects in `response.meta` when `scrapy parse URL` calls it directly."""
+        return {"page": 1}
 
     def url(self, path: str) -> str:
         return self.active_base + path

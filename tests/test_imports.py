@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("scraper", "spiders", "alerts")
+PACKAGES = ("scraper", "spiders", "alerts", "filingwatch")
 
 
 def module_names() -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("scraper", "spiders", "alerts")
+PACKAGES = ("scraper", "spiders", "alerts", "filingwatch")
 
 
 def test_import_linter_contracts_are_kept():

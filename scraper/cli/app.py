@@ -16,6 +16,8 @@ from scraper.cli.options import CONTEXT
 from scraper.cli.query import COMMANDS as QUERY_COMMANDS
 from scraper.cli.replay import COMMANDS as REPLAY_COMMANDS
 from scraper.cli.run import COMMANDS as RUN_COMMANDS
+from scraper.cli.serve import COMMANDS as SERVE_COMMANDS
+from scraper.cli.setup import COMMANDS as SETUP_COMMANDS
 
 
 @click.group(context_settings=CONTEXT)
@@ -29,7 +31,8 @@ def cli():
 
 
 for _command in (*CRAWL_COMMANDS, *REPLAY_COMMANDS, *QUERY_COMMANDS, *CAPTURE_COMMANDS,
-                 *ALERT_COMMANDS, *RUN_COMMANDS, *COMPANY_COMMANDS):  # fmt: skip
+                 *ALERT_COMMANDS, *RUN_COMMANDS, *COMPANY_COMMANDS, *SERVE_COMMANDS,
+                 *SETUP_COMMANDS):  # fmt: skip
     cli.add_command(_command)
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from scraper import FIXTURES_DIR
 from scraper.sources import SOURCES
 
 
@@ -18,9 +17,9 @@ from scraper.sources import SOURCES
 @click.option(
     "--fixtures",
     type=click.Path(file_okay=False),
-    default=str(FIXTURES_DIR),
-    show_default=True,
-    help="Folder with one sub-folder of fixture responses per source.",
+    default=None,
+    help="Folder with one sub-folder of fixture responses per source "
+    "(default: the replay data shipped with filingwatch).",
 )
 @click.option(
     "--fault",
@@ -58,7 +57,13 @@ def replay(port, fixtures, faults, captured):
             click.echo(f'  [sources.{slug}]\n  base_url = "{server.base_url}"', err=True)
         sys.stderr.flush()
 
-    main_serve(port, Path(fixtures), parsed, [Path(c) for c in captured], announce)
+    from scraper.resources import DataMissing
+
+    try:
+        main_serve(port, Path(fixtures) if fixtures else None, parsed,
+                   [Path(c) for c in captured], announce)  # fmt: skip
+    except DataMissing as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 COMMANDS = (replay,)

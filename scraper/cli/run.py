@@ -51,8 +51,13 @@ def run(once, verbose, config_path, db_path):
 def demo(workdir):
     """Full cycle against the bundled replay: crawl, a new filing, alerts to console and a mailbox."""
     from alerts.demo import run_demo
+    from scraper.resources import DataMissing
 
-    sys.exit(run_demo(Path(workdir), echo=click.echo))
+    try:
+        code = run_demo(Path(workdir), echo=click.echo)
+    except DataMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(code)
 
 
 COMMANDS = (run, demo)

@@ -1,0 +1,5 @@
+"""`python -m filingwatch ARGS` == `filingwatch ARGS`."""
+
+from filingwatch import main
+
+main()
