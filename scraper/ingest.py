@@ -24,6 +24,7 @@ from scraper.db import projects as projects_repo
 from scraper.db import runs as runs_repo
 from scraper.db import status as status_repo
 from scraper.db.connection import transaction
+from scraper.reconcile import changes as changes_step
 from scraper.reconcile import filings as filings_step
 from scraper.reconcile import hkex as hkex_step
 from scraper.reconcile import projects as projects_step
@@ -151,13 +152,19 @@ def write_projects(
     conn = db.conn
     with transaction(db):
         ids = _resolve(db, [(p.company, None, p.stock_code) for p in batch.projects], ctx)
-        stored = projects_repo.stored(conn, batch.source, [p.native_id for p in batch.projects])
+        native_ids = [p.native_id for p in batch.projects]
+        stored = projects_repo.stored(conn, batch.source, native_ids)
+        facts = projects_repo.stored_facts(conn, batch.source, native_ids)
+        changed = changes_step.project_changes(
+            ctx, batch.projects, facts, ids, {k: v["id"] for k, v in facts.items()}
+        )
         rows = projects_step.list_rows(ctx, batch.projects, ids, stored)
         projects_repo.upsert(conn, rows.rows)
         projects_repo.update_company_facts(conn, rows.company_facts)
         result.new, result.updated = rows.new, rows.updated
         detailed = [p for p in batch.projects if p.timeline is not None]
         if not detailed:
+            _record(db, changed, ctx, result, sink)
             return result
         pids = {
             k: v["id"]
@@ -165,7 +172,8 @@ def write_projects(
                 conn, batch.source, [p.native_id for p in detailed]
             ).items()
         }
-        events = _filings(db, batch.filings, ctx, result)
+        versions = projects_repo.stored_versions(conn, list(pids.values()))
+        events = changed + _filings(db, batch.filings, ctx, result)
         by_project: dict[str, list[str]] = {}
         for f in batch.filings:
             by_project.setdefault(f.raw.get("project", ""), []).append(f.native_id)
@@ -176,6 +184,10 @@ def write_projects(
         for p in detailed:
             cid = ids.get(name_key(p.company))
             events += projects_step.timeline_events(ctx, p, pids[p.native_id], cid)
+            docs = [f for f in batch.filings if f.raw.get("project") == p.native_id]
+            events += changes_step.version_changes(
+                ctx, p, pids[p.native_id], cid, versions.get(pids[p.native_id], set()), docs
+            )
             marks.append(projects_step.detail_mark(ctx, p, pids[p.native_id]))
             row = projects_step.company_status(ctx, p, cid)
             if row:
@@ -194,6 +206,7 @@ def write_hkex_applicants(
     with transaction(db):
         events = _filings(db, batch.filings, ctx, result)
         stored = hkex_repo.stored_applicants(conn)
+        stored_docs = hkex_repo.stored_docs(conn)
         apps = list(batch.applicants or [])
         # resolve only applicants that are new or whose names or code changed; the others keep
         # their company (a company merge repoints hkex_applicants)
@@ -208,6 +221,9 @@ def write_hkex_applicants(
         fresh_ids = {a.key: ids.get(name_key(a.company_name)) for a in fresh}
         dates = hkex_repo.listing_dates(conn, {a.stock_code for a in apps if a.stock_code})
         step = hkex_step.applicants_step(ctx, batch, stored, fresh_ids, dates)
+        step.events += changes_step.hkex_changes(
+            ctx, apps, stored, stored_docs, fresh_ids, {f.native_id: f for f in batch.filings}
+        )
         hkex_repo.upsert_applicants(conn, step.rows)
         hkex_repo.mark_gone(conn, step.gone)
         newest = hkex_repo.newest_application_stage(conn, step.touched)
