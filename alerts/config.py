@@ -375,6 +375,32 @@ def _fmt(names) -> str:
     return ", ".join(sorted(names)) or "(none)"
 
 
+# ---------------------------------------------------------------- [clocks] (issue 14)
+
+
+def parse_clocks(value: Any, ctx: KeyContext):
+    """[clocks]: hk_lapse_reminder_days (days before an HKEX lapse to remind), grace_days."""
+    from scraper.core.clocks import Options
+
+    if not isinstance(value or {}, dict):
+        raise ctx.error("clocks", "expected a table [clocks]")
+    d = Options()
+    spec = {"hk_lapse_reminder_days": (int, d.hk_lapse_reminder_days),
+            "grace_days": (int, d.grace_days)}  # fmt: skip
+    values = _take(ctx, value or {}, "clocks", spec)
+    for key, n in values.items():
+        if n < 0:
+            raise ctx.error(f"clocks.{key}", "expected a number of days >= 0")
+    return Options(**values)
+
+
+def clock_options(cfg: Config | None):
+    from scraper.core.clocks import Options
+
+    return (cfg.sections.get("clocks") if cfg is not None else None) or Options()
+
+
+register_section("clocks", parse_clocks)
 register_section("sectors", parse_sectors)
 register_section("channels", parse_channels)
 register_section("alerts", parse_alerts)

@@ -257,3 +257,15 @@ def write_hkex_listings(
             events += step.events
         _record(db, events, ctx, result, sink)
     return result
+
+
+def write_events(
+    db, events: list[dict], ctx: WriteContext, sink: Sink | None = None
+) -> WriteResult:
+    """Events built from stored facts rather than a batch (scraper/clocks.py): numbered,
+    deduplicated by key and handed to the sink in one transaction, like every other event."""
+    result = WriteResult()
+    if events:
+        with transaction(db):
+            _record(db, events, ctx, result, sink)
+    return result

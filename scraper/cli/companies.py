@@ -73,6 +73,7 @@ def company(name, limit, fmt, config_path, db_path):
             " WHERE cc.status = 'open' AND ? IN (cc.company_id, cc.candidate_id)",
             [best.company_id, best.company_id])]  # fmt: skip
         entries = timeline.timeline(conn, best.company_id)[:limit]
+        due = _clocks_of(conn, best.company_id, config_path)
     finally:
         conn.close()
     rows = [{"date": e.date, "stage": e.stage or "", "source": e.source, "title": e.title,
@@ -83,7 +84,7 @@ def company(name, limit, fmt, config_path, db_path):
                "stage": row[4], "stage_source": row[5], "stage_date": row[6],
                "sectors": json.loads(row[7]) if row[7] else [], "aliases": aliases,
                "candidates": doubts, "other_matches": [m.__dict__ for m in others],
-               "timeline": rows}  # fmt: skip
+               "timeline": rows, "clocks": due}  # fmt: skip
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     if fmt == "table":
@@ -101,11 +102,25 @@ def company(name, limit, fmt, config_path, db_path):
             click.echo(f"  may also be: {d['name']} (id {d['id']}, {d['reason']} {d['score']:.0f})")
         for m in others:
             click.echo(f"  other match: {m.name} (id {m.company_id}, {m.how})")
+        for c in due:
+            click.echo(f"  clock: {c['text']}")
         click.echo("")
     if not rows:
         click.echo("(no timeline rows)", err=True)
         return
     _emit(rows, fmt)
+
+
+def _clocks_of(conn, company_id: int, config_path: str | None) -> list[dict]:
+    """Issue 14: the company's clocks (open and closed) read now, and its committee meetings."""
+    from alerts.config import clock_options
+    from scraper import clocks as clocks_mod
+    from scraper.cli.due import _now, clock_rows
+
+    options = clock_options(load_config(config_path, None)) if config_path else None
+    readings = clocks_mod.readings(conn, _now(None), *(options,) if options else (),
+                                   company_id=company_id, open_only=False)  # fmt: skip
+    return clock_rows(readings)
 
 
 @click.command()

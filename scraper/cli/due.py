@@ -1,0 +1,71 @@
+"""`filingwatch clocks`, `calendar` and `stats`: what is due, when, and how long stages take.
+
+Registered on the root group by scraper/cli/app.py. `clocks` reads the `clocks` view at a
+given instant (--now, default the system clock) and, with --fire, queues the alerts due then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from scraper.cli.options import _emit, config_option, db_option, format_option, load_config
+
+
+def _now(value: str | None) -> datetime:
+    from scraper.core.timeutil import SHANGHAI
+
+    if not value:
+        return datetime.now(SHANGHAI)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected an ISO date or time, got {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+
+
+def clock_rows(readings) -> list[dict]:
+    return [{"kind": r.clock.kind, "company": r.clock.company, "subject": r.clock.subject,
+             "start": r.clock.start_date, "due": r.clock.due_date, "state": r.state,
+             "days_left": r.days_left, "closed_on": r.clock.closed_on,
+             "duration_days": r.clock.duration_days, "text": r.text("zh")}
+            for r in readings]  # fmt: skip
+
+
+@click.command()
+@click.option("--due-within", "due_within", type=int, default=None,
+              help="Only clocks due within this many days (overdue ones included).")  # fmt: skip
+@click.option("--all", "show_all", is_flag=True, help="Also closed clocks (heard, resumed...).")
+@click.option("--now", "now_text", default=None, help="Read the clocks at this ISO time.")
+@click.option("--fire", is_flag=True, help="Queue the alerts due now (each clock fires once).")
+@format_option
+@config_option
+@db_option
+def clocks(due_within, show_all, now_text, fire, fmt, config_path, db_path):
+    """Deadlines from stored facts: HKEX lapses, suspension windows, tutoring reports."""
+    from alerts.config import clock_options
+    from alerts.outbox import OutboxSink
+    from scraper import clocks as clocks_mod
+    from scraper.db.connection import open_db
+
+    cfg = load_config(config_path, db_path)
+    if not cfg.db_path.exists():
+        raise click.ClickException(
+            f"database not found: {cfg.db_path}; run `filingwatch crawl` first"
+        )
+    options, now = clock_options(cfg), _now(now_text)
+    db = open_db(cfg.db_path)
+    try:
+        if fire:
+            fired = clocks_mod.fire(db, now, options, OutboxSink(cfg))
+            click.echo(f"fired {len(fired)} clock alert(s)", err=True)
+        readings = clocks_mod.readings(db.conn, now, options, open_only=not show_all)
+    finally:
+        db.conn.close()
+    if due_within is not None:
+        readings = [r for r in readings if r.days_left is not None and r.days_left <= due_within]
+    _emit(clock_rows(readings), fmt)
+
+
+COMMANDS = (clocks,)
