@@ -16,7 +16,7 @@ from scraper.core import policy, regulators
 from scraper.db import clocks as clocks_repo
 
 
-def readings(conn, now: datetime, options: rules.Options = rules.Options(), *,
+def readings(conn, now: datetime, options: rules.Options = rules.DEFAULT_OPTIONS, *,
              company_id: int | None = None, open_only: bool = True) -> list[rules.Reading]:  # fmt: skip
     """Every clock still running (or closed within the grace window) read at `now`."""
     since = (now.date() - timedelta(days=options.grace_days + 1)).isoformat()
@@ -44,7 +44,7 @@ def alert_event(reading: rules.Reading, now: datetime, run_id: int | None = None
     }  # fmt: skip
 
 
-def fire(db, now: datetime, options: rules.Options = rules.Options(), sink=None,
+def fire(db, now: datetime, options: rules.Options = rules.DEFAULT_OPTIONS, sink=None,
          run_id: int | None = None) -> list[dict]:  # fmt: skip
     """Write the alerts due at `now` (each once); returns the events really inserted."""
     due = [r for r in readings(db.conn, now, options) if r.alert]

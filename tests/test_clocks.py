@@ -43,7 +43,7 @@ def hk_applicant(db, ap_date="2025-08-31", **kw):
     ingest.ingest(db, batch, ingest.WriteContext(run_id=1, now=NOW))
 
 
-def only(db, now, kind, options=rules.Options()):
+def only(db, now, kind, options=rules.DEFAULT_OPTIONS):
     found = [r for r in clocks.readings(db.conn, now, options, open_only=False)
              if r.clock.kind == kind]  # fmt: skip
     assert len(found) == 1, found

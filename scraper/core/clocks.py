@@ -47,6 +47,9 @@ class Options:
     grace_days: int = 14
 
 
+DEFAULT_OPTIONS = Options()
+
+
 @dataclass(frozen=True)
 class Clock:
     kind: str
@@ -94,7 +97,7 @@ def local_today(now: datetime, tz: str) -> date:
     return now.astimezone(ZoneInfo(tz)).date()
 
 
-def read(clock: Clock, now: datetime, options: Options = Options()) -> Reading:
+def read(clock: Clock, now: datetime, options: Options = DEFAULT_OPTIONS) -> Reading:
     """Where `now` stands on this clock, and the alert it fires now (if any)."""
     today = local_today(now, clock.tz)
     if clock.closed_by:
