@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from scraper import companies
 from scraper.core.names import name_key
-from scraper.core.records import Filing, HkexBatch, PageBatch, ProjectBatch
+from scraper.core.records import CommitteeBatch, Filing, HkexBatch, PageBatch, ProjectBatch
 from scraper.core.timeutil import now_iso
+from scraper.db import committee as committee_repo
 from scraper.db import events as events_repo
 from scraper.db import filings as filings_repo
 from scraper.db import hkex as hkex_repo
@@ -25,6 +26,7 @@ from scraper.db import runs as runs_repo
 from scraper.db import status as status_repo
 from scraper.db.connection import transaction
 from scraper.reconcile import changes as changes_step
+from scraper.reconcile import committee as committee_step
 from scraper.reconcile import filings as filings_step
 from scraper.reconcile import hkex as hkex_step
 from scraper.reconcile import projects as projects_step
@@ -54,6 +56,8 @@ def ingest(
     db, batch: PageBatch, ctx: WriteContext, sink: Sink | None = None
 ) -> tuple[WriteResult, int]:
     """Write one Scrapy batch; returns what was written and how many records the batch held."""
+    if isinstance(batch, CommitteeBatch):
+        return write_committee(db, batch, ctx, sink), len(batch.meetings)
     if isinstance(batch, ProjectBatch):
         return write_projects(db, batch, ctx, sink), len(batch.projects) + len(batch.filings)
     if isinstance(batch, HkexBatch):
@@ -268,4 +272,27 @@ def write_events(
     if events:
         with transaction(db):
             _record(db, events, ctx, result, sink)
+    return result
+
+
+def write_committee(
+    db, batch: CommitteeBatch, ctx: WriteContext, sink: Sink | None = None
+) -> WriteResult:
+    """Listing-committee announcements (issue 14): meeting rows per project, one event when a
+    project's meeting is first announced."""
+    result = WriteResult()
+    if not batch.meetings:
+        return result
+    conn = db.conn
+    with transaction(db):
+        review = committee_step.PROJECT_SOURCE.get(batch.source, batch.source)
+        natives = [m.native_project for m in batch.meetings]
+        linked = committee_repo.projects(conn, review, natives)
+        ids = _resolve(db, [(m.company, None, None) for m in batch.meetings
+                            if m.native_project not in linked and m.company], ctx)  # fmt: skip
+        stored = committee_repo.stored(conn, batch.source, [m.file_id for m in batch.meetings])
+        step = committee_step.meetings_step(ctx, batch.meetings, stored, linked, ids)
+        committee_repo.upsert(conn, step.rows, step.dates)
+        result.new = len({(m.file_id, m.native_project) for m in batch.meetings} - stored)
+        _record(db, step.events, ctx, result, sink)
     return result
