@@ -68,4 +68,39 @@ def clocks(due_within, show_all, now_text, fire, fmt, config_path, db_path):
     _emit(clock_rows(readings), fmt)
 
 
-COMMANDS = (clocks,)
+@click.command()
+@click.option("--rule", default=None, help="Only the companies this [[watch]] rule watches.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="The .ics file to write.")  # fmt: skip
+@config_option
+@db_option
+def calendar(rule, out_path, config_path, db_path):
+    """Write an iCalendar file: committee meetings, expected listings, HKEX lapse dates."""
+    from pathlib import Path
+
+    from alerts.config import settings
+    from scraper import calendar as calendar_mod
+    from scraper.core.timeutil import SHANGHAI
+    from scraper.db.connection import open_readonly
+
+    cfg = load_config(config_path, db_path)
+    rules = settings(cfg).rules
+    if rule is not None:
+        rules = tuple(r for r in rules if r.name == rule)
+        if not rules:
+            known = ", ".join(r.name for r in settings(cfg).rules) or "(none)"
+            raise click.ClickException(f"unknown rule {rule!r}; rules: {known}")
+    try:
+        conn = open_readonly(cfg.db_path)
+    except FileNotFoundError as exc:
+        raise click.ClickException(f"{exc}; run `filingwatch crawl` first or pass --db") from None
+    try:
+        ids = calendar_mod.watched_companies(conn, rules) if rules else None
+        body = calendar_mod.build(conn, ids, datetime.now(SHANGHAI), f"filingwatch {rule or 'all'}")
+    finally:
+        conn.close()
+    Path(out_path).write_bytes(body)
+    click.echo(f"wrote {body.count(b'BEGIN:VEVENT')} event(s) to {out_path}", err=True)
+
+
+COMMANDS = (clocks, calendar)
