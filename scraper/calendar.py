@@ -53,7 +53,7 @@ def entries(conn, company_ids: list[int] | None, today: date) -> list[dict]:
                     "description": f"{m['title']}\nThe listing committee reviews {m['company']}.",
                     "url": m["url"]})  # fmt: skip
     where, params = _in(company_ids, "company_id")
-    for cid, company, subject, due in conn.execute(
+    for _cid, company, subject, due in conn.execute(
         "SELECT company_id, company, subject, due_date FROM clocks WHERE kind = 'hk_lapse'"
         f" AND closed_by IS NULL AND due_date >= ?{where}", [since, *params]
     ):  # fmt: skip
@@ -61,7 +61,7 @@ def entries(conn, company_ids: list[int] | None, today: date) -> list[dict]:
                     "summary": f"{company} 港股申请失效日", "description":
                     f"{company}: the HKEX application proof lapses unless heard ({subject}).",
                     "url": None})  # fmt: skip
-    for code, cid, company, listed in conn.execute(
+    for code, _cid, company, listed in conn.execute(
         "SELECT l.stock_code, l.company_id, coalesce(c.name, l.name), l.listing_date FROM"
         " hkex_new_listings l LEFT JOIN companies c ON c.id = l.company_id WHERE"
         f" l.listing_date >= ?{where.replace('company_id', 'l.company_id')}", [since, *params]
