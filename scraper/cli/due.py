@@ -103,4 +103,43 @@ def calendar(rule, out_path, config_path, db_path):
     click.echo(f"wrote {body.count(b'BEGIN:VEVENT')} event(s) to {out_path}", err=True)
 
 
-COMMANDS = (clocks, calendar)
+@click.command()
+@click.option("--sector", default="", help="Only companies classified in this sector.")
+@click.option("--board", default="", help="Only this board (star, main, chinext, bse, sehk, gem).")
+@click.option(
+    "--since", default="", help="Only applications accepted / filed on or after (YYYY-MM-DD)."
+)
+@click.option("--by", "by", type=click.Choice(["all", "board", "sponsor", "sector"]), default="all",
+              show_default=True, help="Group the figures by this.")  # fmt: skip
+@click.option("--per-company", is_flag=True, help="Days per step for each project instead.")
+@format_option
+@config_option
+@db_option
+def stats(sector, board, since, by, per_company, fmt, config_path, db_path):
+    """Days in each stage: medians and percentiles per board, sponsor and sector."""
+    from scraper import stats as stats_mod
+    from scraper.db.connection import open_readonly
+
+    if since:
+        from scraper.core.timeutil import parse_date
+
+        if parse_date(since) != since:
+            raise click.BadParameter(f"expected YYYY-MM-DD, got {since!r}", param_hint="--since")
+    cfg = load_config(config_path, db_path)
+    try:
+        conn = open_readonly(cfg.db_path)
+    except FileNotFoundError as exc:
+        raise click.ClickException(f"{exc}; run `filingwatch crawl` first or pass --db") from None
+    try:
+        if per_company:
+            rows = stats_mod.project_rows(conn, sector=sector, board=board, since=since)
+        else:
+            groupings = stats_mod.GROUPINGS if by == "all" else (by,)
+            rows = stats_mod.stats(conn, sector=sector, board=board, since=since,
+                                   groupings=groupings)  # fmt: skip
+    finally:
+        conn.close()
+    _emit(rows, fmt)
+
+
+COMMANDS = (clocks, calendar, stats)

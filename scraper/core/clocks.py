@@ -16,8 +16,10 @@ Rules (README "Clocks" cites them):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 # Clock alert names (events.stage of kind 'clock' events).
@@ -50,8 +52,7 @@ class Options:
 DEFAULT_OPTIONS = Options()
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(NamedTuple):  # a NamedTuple: tens of thousands are read per cycle
     kind: str
     subject: str
     company_id: int | None
@@ -65,8 +66,7 @@ class Clock:
     detail: str | None = None
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     clock: Clock
     state: str
     days_left: int | None  # due_date - today in the clock's zone; None once closed
@@ -90,11 +90,17 @@ class Reading:
         return f"{en} {c.due_date} ({when})"
 
 
+@functools.lru_cache(maxsize=64)
 def local_today(now: datetime, tz: str) -> date:
     """The calendar day `now` falls on in the clock's market."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return now.astimezone(ZoneInfo(tz)).date()
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def read(clock: Clock, now: datetime, options: Options = DEFAULT_OPTIONS) -> Reading:
@@ -106,7 +112,7 @@ def read(clock: Clock, now: datetime, options: Options = DEFAULT_OPTIONS) -> Rea
             if 0 <= (today - date.fromisoformat(clock.closed_on)).days <= options.grace_days:
                 alert = SUSPENSION_RESUMED
         return Reading(clock, clock.closed_by, None, alert)
-    days_left = (date.fromisoformat(clock.due_date) - today).days
+    days_left = (_day(clock.due_date) - today).days
     late = -days_left
     if clock.kind == "hk_lapse":
         if days_left < 0:

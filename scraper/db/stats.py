@@ -1,0 +1,57 @@
+"""The facts stage statistics need, as four flat queries (the stage_days view, joined in SQL,
+is what Datasette charts; joining these in Python is ~3x faster over 50,000 projects).
+
+Same definitions as the view (m0640): a step's date is the first stage event of that stage for
+the project; accepted falls back to the list's 受理日; listed to the company's listed status;
+tutoring is the company's first CSRC tutoring filing report.
+"""
+
+from __future__ import annotations
+
+STEP_STAGES = {"accepted": "accepted", "committee": "committee_passed",
+               "registered": "registered", "listed": "listed"}  # fmt: skip
+_BY_STAGE = {v: k for k, v in STEP_STAGES.items()}
+
+
+def projects(conn, *, board: str = "", since: str = "") -> list[tuple]:
+    """(id, company_id, board, sponsor, accepted_date, source, native_id, company)."""
+    where, params = [], []
+    if board:
+        where.append("board = ?")
+        params.append(board)
+    sql = ("SELECT id, company_id, board, sponsor, accepted_date, source, native_id, company"
+           f" FROM projects{' WHERE ' + ' AND '.join(where) if where else ''}")  # fmt: skip
+    return conn.execute(sql, params).fetchall()
+
+
+def first_steps(conn) -> dict[int, dict[str, str]]:
+    """project id -> {step: first date} for the steps of STEP_STAGES."""
+    marks = ", ".join("?" for _ in STEP_STAGES)
+    out: dict[int, dict[str, str]] = {}
+    for stage, pid, day in conn.execute(
+        "SELECT stage, project_id, min(event_date) FROM events WHERE kind = 'stage'"
+        f" AND stage IN ({marks}) AND project_id IS NOT NULL GROUP BY stage, project_id",
+        list(STEP_STAGES.values()),
+    ):  # fmt: skip
+        if day:
+            out.setdefault(pid, {})[_BY_STAGE[stage]] = day
+    return out
+
+
+def tutoring_starts(conn) -> dict[int, str]:
+    return dict(conn.execute(
+        "SELECT company_id, min(coalesce(event_date, disclosed_date)) FROM filings"
+        " WHERE source = 'csrcfd' AND report_type = 'filing_report' AND company_id IS NOT NULL"
+        " GROUP BY company_id"
+    ).fetchall())  # fmt: skip
+
+
+def listed_dates(conn) -> dict[int, str]:
+    return dict(conn.execute(
+        "SELECT company_id, min(status_date) FROM company_status WHERE status = 'listed'"
+        " GROUP BY company_id"
+    ).fetchall())  # fmt: skip
+
+
+def sectors(conn) -> dict[int, str | None]:
+    return dict(conn.execute("SELECT id, sectors FROM companies").fetchall())
