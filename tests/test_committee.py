@@ -112,7 +112,7 @@ def test_crawl_stores_meetings_per_project_and_alerts_on_a_new_announcement(
     assert second.returncode == 0, second.stdout + second.stderr
     payloads = [json.loads(p) for (p,) in q(cfg, "SELECT payload FROM outbox")]
     assert [p["detail"]["text_zh"] for p in payloads] == [
-        f"合肥量子微电子股份有限公司 将于 {day.isoformat()} 上会（{title}）"
+        f"合肥量子微电子股份有限公司 将于 {day.isoformat()} 上会（科创板上市委{day.year}年第50次审议会议）"
     ]
     third = cli("crawl", "sse_committee", "--config", str(cfg))
     assert third.returncode == 0

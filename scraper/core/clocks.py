@@ -79,6 +79,9 @@ class Reading(NamedTuple):
         if self.alert == SUSPENSION_RESUMED:
             return (f"中止审核已恢复（{c.closed_on}）" if lang == "zh"
                     else f"review resumed after suspension ({c.closed_on})")  # fmt: skip
+        if c.kind == "tutoring_report" and c.closed_by == "completed":
+            return (f"辅导完成 {c.closed_on}（历时 {c.duration_days} 天）" if lang == "zh"
+                    else f"tutoring completed {c.closed_on} ({c.duration_days} days)")  # fmt: skip
         if self.days_left is None:
             end = c.closed_by or ""
             return f"{zh} {c.due_date}（{end}）" if lang == "zh" else f"{en} {c.due_date} ({end})"

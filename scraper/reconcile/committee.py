@@ -30,7 +30,8 @@ class CommitteeStep:
 def texts(company: str, m: Meeting) -> tuple[str, str]:
     what = m.meeting or m.title
     if m.meeting_date:
-        return (f"{company} 将于 {m.meeting_date} 上会（{m.title}）",
+        session = m.title.split("公告")[0] or m.title  # 科创板上市委2026年第50次审议会议
+        return (f"{company} 将于 {m.meeting_date} 上会（{session}）",
                 f"{company} goes before the listing committee on {m.meeting_date} ({what})")  # fmt: skip
     return (f"{company} 上会公告 {m.published_date or ''}：{m.title}（会议日期见公告）",
             f"{company} goes before the listing committee ({what}; announced"
