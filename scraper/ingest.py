@@ -184,7 +184,7 @@ def write_projects(
         for native_id, doc_ids in by_project.items():
             if native_id in pids:
                 filings_repo.set_project(conn, batch.source, pids[native_id], doc_ids)
-        statuses, marks = [], []
+        statuses, marks, meetings = [], [], []
         for p in detailed:
             cid = ids.get(name_key(p.company))
             events += projects_step.timeline_events(ctx, p, pids[p.native_id], cid)
@@ -192,10 +192,12 @@ def write_projects(
             events += changes_step.version_changes(
                 ctx, p, pids[p.native_id], cid, versions.get(pids[p.native_id], set()), docs
             )
+            meetings += committee_step.meetings_from_documents(p, docs)
             marks.append(projects_step.detail_mark(ctx, p, pids[p.native_id]))
             row = projects_step.company_status(ctx, p, cid)
             if row:
                 statuses.append(row)
+        events += _meetings(db, batch.source, meetings, ctx)  # SZSE / BSE committee documents
         projects_repo.mark_detailed(conn, marks)
         status_repo.upsert_company_status(conn, statuses, only_newer=True)
         _record(db, events, ctx, result, sink)
@@ -283,16 +285,22 @@ def write_committee(
     result = WriteResult()
     if not batch.meetings:
         return result
-    conn = db.conn
     with transaction(db):
-        review = committee_step.PROJECT_SOURCE.get(batch.source, batch.source)
-        natives = [m.native_project for m in batch.meetings]
-        linked = committee_repo.projects(conn, review, natives)
-        ids = _resolve(db, [(m.company, None, None) for m in batch.meetings
-                            if m.native_project not in linked and m.company], ctx)  # fmt: skip
-        stored = committee_repo.stored(conn, batch.source, [m.file_id for m in batch.meetings])
-        step = committee_step.meetings_step(ctx, batch.meetings, stored, linked, ids)
-        committee_repo.upsert(conn, step.rows, step.dates)
+        stored = committee_repo.stored(db.conn, batch.source, [m.file_id for m in batch.meetings])
+        events = _meetings(db, batch.source, batch.meetings, ctx)
         result.new = len({(m.file_id, m.native_project) for m in batch.meetings} - stored)
-        _record(db, step.events, ctx, result, sink)
+        _record(db, events, ctx, result, sink)
     return result
+
+
+def _meetings(db, source: str, meetings: list, ctx: WriteContext) -> list[dict]:
+    """Committee meetings -> rows (linked to their project and company) and announcement events."""
+    if not meetings:
+        return []
+    review = committee_step.PROJECT_SOURCE.get(source, source)
+    linked = committee_repo.projects(db.conn, review, [m.native_project for m in meetings])
+    ids = _resolve(db, [(m.company, None, None) for m in meetings
+                        if m.native_project not in linked and m.company], ctx)  # fmt: skip
+    step = committee_step.meetings_step(ctx, meetings, linked, ids)
+    committee_repo.upsert(db.conn, step.rows, step.dates)
+    return step.events

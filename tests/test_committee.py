@@ -138,3 +138,32 @@ def test_projects_scope_asks_per_project_in_review(replay, make_config, cli):
         ("9004",),
         ("9201",),
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("source", "native", "meeting", "announced", "held"),
+    [
+        (
+            "szse",
+            "2000101",
+            "2026年第41次",
+            "2026-07-30",
+            "2026-08-06",
+        ),  # meetingConclusionAttachment
+        ("bse", "3001", "2026年第30次", "2026-07-09", "2026-07-16"),  # hyggjgInfo
+    ],
+)
+def test_szse_and_bse_meetings_come_from_project_documents(
+    replay, make_config, cli, source, native, meeting, announced, held
+):
+    cfg = make_config(replay.base_url, sources=(source,))
+    run = cli("crawl", source, "--config", str(cfg))
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = q(cfg, f"SELECT source, meeting, kind, published_date, meeting_date, project_id IS NOT NULL"
+                  f" FROM committee_meetings WHERE native_project = '{native}' ORDER BY kind")  # fmt: skip
+    assert rows == [(source, meeting, "announcement", announced, held, 1),
+                    (source, meeting, "result", held, held, 1)]  # fmt: skip
+    # the announcement is one committee_meeting event of the review source (history: first sweep)
+    assert q(cfg, f"SELECT source, baseline FROM events WHERE kind = 'committee_meeting'"
+                  f" AND dedupe_key LIKE '{source}:stage:{native}:committee:%'") == [(source, 1)]  # fmt: skip

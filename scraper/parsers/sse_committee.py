@@ -9,10 +9,9 @@ result file's publishDate is the meeting day (REAL: 科创板上市委2020年第
 
 from __future__ import annotations
 
-import re
-
 from scraper.core.records import Meeting
 from scraper.core.timeutil import parse_date
+from scraper.parsers.committee import session, stated_date
 from scraper.parsers.common import BadPayload, clean_text, code_text, to_int
 from scraper.parsers.sse import rows_of
 
@@ -20,8 +19,6 @@ SOURCE = "sse_committee"
 SQL_ID = "GP_GPZCZ_SSWHYGGJG"
 PDF_BASE = "http://static.sse.com.cn/stock"
 FILE_KINDS = {1: "announcement", 2: "result", 3: "announcement", 4: "announcement"}
-_MEETING_RE = re.compile(r"(\d{4}年第\s*\d+\s*次)")
-_DATE_RE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 
 
 def parse(body: bytes | str, url: str = "", pdf_base: str = PDF_BASE) -> tuple[list[Meeting], dict]:
@@ -37,11 +34,9 @@ def parse(body: bytes | str, url: str = "", pdf_base: str = PDF_BASE) -> tuple[l
         kind = FILE_KINDS.get(file_type or 0, "other")
         path = clean_text(row.get("filePath"))
         published = parse_date(code_text(row.get("publishDate")))
-        stated = _DATE_RE.search(title)
-        meeting_date = parse_date(stated[0]) if stated else None
+        meeting_date = stated_date(title)
         if meeting_date is None and kind == "result":
             meeting_date = published
-        m = _MEETING_RE.search(title)
         file_id = code_text(row.get("fileId")) or path
         flags = [] if kind != "other" else [f"unknown_file_type:{row.get('fileType')}"]
         for audit in audits:
@@ -50,7 +45,7 @@ def parse(body: bytes | str, url: str = "", pdf_base: str = PDF_BASE) -> tuple[l
             out.append(Meeting(
                 source=SOURCE, file_id=file_id, native_project=code_text(audit["auditId"]),
                 company=clean_text(audit.get("companyFullName")), kind=kind, title=title,
-                meeting=re.sub(r"\s+", "", m[1]) if m else None, published_date=published,
+                meeting=session(title), published_date=published,
                 meeting_date=meeting_date,
                 url=(pdf_base.rstrip("/") + path) if path.startswith("/") else (path or None),
                 flags=list(flags),

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 
 from scraper.core import policy, regulators
 from scraper.core.names import name_key
-from scraper.core.records import Meeting
+from scraper.core.records import Filing, Meeting, Project
 from scraper.db.committee import COLUMNS  # noqa: F401  (row order of `rows`)
+from scraper.parsers.committee import session, stated_date
 
-# The review source whose projects a committee source's project ids name.
-PROJECT_SOURCE = {"sse_committee": "sse", "szse_committee": "szse", "bse_committee": "bse"}
+# The review source whose projects a committee source's project ids name (SZSE and BSE meetings
+# come from their own project details, so their source is the review source itself).
+PROJECT_SOURCE = {"sse_committee": "sse"}
+COMMITTEE_DOCS = {"committee_notice": "announcement", "committee_result": "result"}
 
 
 @dataclass
@@ -38,11 +41,11 @@ def texts(company: str, m: Meeting) -> tuple[str, str]:
             f" {m.published_date or '?'}, date in the notice)")  # fmt: skip
 
 
-def meetings_step(ctx, meetings: list[Meeting], stored: set[tuple[str, str]],
-                  projects: dict[str, tuple[int, int | None, str]],
+def meetings_step(ctx, meetings: list[Meeting], projects: dict[str, tuple[int, int | None, str]],
                   company_ids: dict[str, int]) -> CommitteeStep:  # fmt: skip
-    """stored: (file_id, native_project) already kept; projects: native id -> (project id,
-    company id, company name) of the review source; company_ids: name_key -> id."""
+    """projects: native id -> (project id, company id, company name) of the review source;
+    company_ids: name_key -> id. An announcement seen again makes the same event key, which
+    the events table already holds (ingest inserts only new keys)."""
     step = CommitteeStep()
     for m in meetings:
         pid, cid, company = projects.get(m.native_project, (None, None, m.company))
@@ -52,7 +55,7 @@ def meetings_step(ctx, meetings: list[Meeting], stored: set[tuple[str, str]],
                           ctx.now))  # fmt: skip
         if m.kind == "result" and m.meeting and m.meeting_date:
             step.dates.append((m.meeting_date, m.source, m.meeting))
-        if m.kind != "announcement" or (m.file_id, m.native_project) in stored:
+        if m.kind != "announcement":
             continue
         zh, en = texts(company, m)
         detail = {"text_zh": zh, "text_en": en, "meeting": m.meeting, "title": m.title,
@@ -68,3 +71,21 @@ def meetings_step(ctx, meetings: list[Meeting], stored: set[tuple[str, str]],
             "project_id": pid, "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
         })  # fmt: skip
     return step
+
+
+def meetings_from_documents(p: Project, filings: list[Filing]) -> list[Meeting]:
+    """SZSE (`meetingConclusionAttachment` dtyp 5/18 公告, 6 结果) and BSE (`hyggjgInfo`) list a
+    project's committee announcements among its documents: the same Meetings as the SSE list.
+    A result document is published on the meeting day and dates it."""
+    out = []
+    for f in filings:
+        kind = COMMITTEE_DOCS.get(f.report_type or "")
+        if kind is None:
+            continue
+        day = stated_date(f.title) or (f.disclosed_date if kind == "result" else None)
+        out.append(Meeting(
+            source=p.source, file_id=f.native_id, native_project=p.native_id, company=p.company,
+            kind=kind, title=f.title, meeting=session(f.title), published_date=f.disclosed_date,
+            meeting_date=day, url=f.pdf_url or f.url,
+        ))  # fmt: skip
+    return out
