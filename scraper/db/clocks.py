@@ -17,4 +17,6 @@ def clocks(conn, *, company_id: int | None = None, open_only: bool = False,
         params.append(since or "9999")
     sql = (f"SELECT {', '.join(COLUMNS)} FROM clocks"
            f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY due_date, subject")  # fmt: skip
-    return [Clock(*row) for row in conn.execute(sql, params)]
+    cur = conn.cursor()
+    cur.row_factory = None  # plain tuples, whatever the connection's row factory
+    return [Clock(*row) for row in cur.execute(sql, params)]

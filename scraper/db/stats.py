@@ -13,6 +13,14 @@ STEP_STAGES = {"accepted": "accepted", "committee": "committee_passed",
 _BY_STAGE = {v: k for k, v in STEP_STAGES.items()}
 
 
+def _plain(conn):
+    """A cursor yielding plain tuples whatever the connection's row factory (sqlite3.Row costs
+    ~30 % more over 100,000 rows)."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    return cur
+
+
 def projects(conn, *, board: str = "", since: str = "") -> list[tuple]:
     """(id, company_id, board, sponsor, accepted_date, source, native_id, company)."""
     where, params = [], []
@@ -21,14 +29,14 @@ def projects(conn, *, board: str = "", since: str = "") -> list[tuple]:
         params.append(board)
     sql = ("SELECT id, company_id, board, sponsor, accepted_date, source, native_id, company"
            f" FROM projects{' WHERE ' + ' AND '.join(where) if where else ''}")  # fmt: skip
-    return conn.execute(sql, params).fetchall()
+    return _plain(conn).execute(sql, params).fetchall()
 
 
 def first_steps(conn) -> dict[int, dict[str, str]]:
     """project id -> {step: first date} for the steps of STEP_STAGES."""
     marks = ", ".join("?" for _ in STEP_STAGES)
     out: dict[int, dict[str, str]] = {}
-    for stage, pid, day in conn.execute(
+    for stage, pid, day in _plain(conn).execute(
         "SELECT stage, project_id, min(event_date) FROM events WHERE kind = 'stage'"
         f" AND stage IN ({marks}) AND project_id IS NOT NULL GROUP BY stage, project_id",
         list(STEP_STAGES.values()),
@@ -39,7 +47,7 @@ def first_steps(conn) -> dict[int, dict[str, str]]:
 
 
 def tutoring_starts(conn) -> dict[int, str]:
-    return dict(conn.execute(
+    return dict(_plain(conn).execute(
         "SELECT company_id, min(coalesce(event_date, disclosed_date)) FROM filings"
         " WHERE source = 'csrcfd' AND report_type = 'filing_report' AND company_id IS NOT NULL"
         " GROUP BY company_id"
@@ -47,11 +55,11 @@ def tutoring_starts(conn) -> dict[int, str]:
 
 
 def listed_dates(conn) -> dict[int, str]:
-    return dict(conn.execute(
+    return dict(_plain(conn).execute(
         "SELECT company_id, min(status_date) FROM company_status WHERE status = 'listed'"
         " GROUP BY company_id"
     ).fetchall())  # fmt: skip
 
 
 def sectors(conn) -> dict[int, str | None]:
-    return dict(conn.execute("SELECT id, sectors FROM companies").fetchall())
+    return dict(_plain(conn).execute("SELECT id, sectors FROM companies").fetchall())
