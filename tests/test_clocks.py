@@ -3,6 +3,7 @@ from the `clocks` view over facts written through the one write path on a real S
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -189,3 +190,24 @@ def test_now_must_carry_a_time_zone():
                     "2025-07-01")  # fmt: skip
     with pytest.raises(ValueError):
         rules.read(c, datetime(2025, 6, 1))
+
+
+def test_clocks_and_company_commands(tmp_path, cli):
+    db = dbconn.open_db(tmp_path / "fw.db")
+    hk_applicant(db, "2025-08-31")
+    db.conn.close()
+    args = ("--db", str(tmp_path / "fw.db"), "--format", "json")
+    run = cli("clocks", "--now", "2026-02-20T09:00:00+08:00", "--fire", "--due-within", "10", *args)
+    assert run.returncode == 0, run.stderr
+    assert "fired 1 clock alert(s)" in run.stderr
+    (row,) = json.loads(run.stdout)
+    assert (row["kind"], row["due"], row["state"], row["days_left"]) == (
+        "hk_lapse",
+        "2026-02-28",
+        "reminder",
+        8,
+    )
+    none = cli("clocks", "--now", "2026-02-20", "--due-within", "5", *args)
+    assert json.loads(none.stdout or "[]") == []
+    shown = cli("company", "星河智造", *args)
+    assert [c["kind"] for c in json.loads(shown.stdout)["clocks"]] == ["hk_lapse"]
