@@ -20,6 +20,9 @@ FILING = "filing"  # event name for "any new document" (kind='filing' events)
 # announced, a deadline clock fired (scraper/clocks.py).
 CHANGE, COMMITTEE_MEETING, CLOCK = "change", "committee_meeting", "clock"
 KINDS = (FILING, CHANGE, COMMITTEE_MEETING, CLOCK)
+# A clock event's stage names the alert; `events = ["clock"]` takes them all, or name one.
+CLOCK_ALERTS = ("hk_lapse_reminder", "suspension_expired", "suspension_resumed",
+                "tutoring_report_overdue")  # fmt: skip
 
 # Friendly names accepted in `events = [...]` besides the stage names of scraper/stages.py.
 EVENT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -31,7 +34,7 @@ EVENT_ALIASES: dict[str, tuple[str, ...]] = {
     "hk_application": (stages.HK_APPLICATION_FILED, stages.HK_PHIP),
 }  # fmt: skip
 
-EVENT_NAMES = (*stages.ALL_STAGES, *KINDS, *EVENT_ALIASES)
+EVENT_NAMES = (*stages.ALL_STAGES, *KINDS, *CLOCK_ALERTS, *EVENT_ALIASES)
 
 
 def resolve_events(names: Iterable[str]) -> tuple[frozenset[str], list[str]]:
@@ -41,7 +44,7 @@ def resolve_events(names: Iterable[str]) -> tuple[frozenset[str], list[str]]:
     for name in names:
         if name in EVENT_ALIASES:
             out.update(EVENT_ALIASES[name])
-        elif name in stages.ALL_STAGES or name in KINDS:
+        elif name in stages.ALL_STAGES or name in KINDS or name in CLOCK_ALERTS:
             out.add(name)
         else:
             unknown.append(name)
@@ -80,7 +83,9 @@ def match(rule: Rule, event: dict, cls: Classification) -> list[dict[str, str]] 
     if rule.events is None:
         if kind != "stage":
             return None
-    elif (event.get("stage") if kind == "stage" else kind) not in rule.events:
+    elif (event.get("stage") if kind == "stage" else kind) not in rule.events and not (
+        kind == CLOCK and event.get("stage") in rule.events
+    ):
         return None
     if kind == CHANGE and rule.fields and event.get("change_field") not in rule.fields:
         return None

@@ -211,3 +211,42 @@ def test_clocks_and_company_commands(tmp_path, cli):
     assert json.loads(none.stdout or "[]") == []
     shown = cli("company", "星河智造", *args)
     assert [c["kind"] for c in json.loads(shown.stdout)["clocks"]] == ["hk_lapse"]
+
+
+def test_the_daemon_fires_clocks_at_its_own_clock_and_rules_pick_them(tmp_path):
+    from scraper import config as config_mod
+    from scraper.daemon import Daemon
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[database]\npath = "{tmp_path / "fw.db"}"\n[clocks]\nhk_lapse_reminder_days = 3\n'
+        '[[channels]]\nname = "log"\nurl = "json://127.0.0.1:9/x"\n'
+        '[[watch]]\nname = "lapses"\nchannels = ["log"]\nevents = ["hk_lapse_reminder"]\n'
+        '[[watch]]\nname = "overdue"\nchannels = ["log"]\nevents = ["tutoring_report_overdue"]\n',
+        encoding="utf-8",
+    )
+    db = dbconn.open_db(tmp_path / "fw.db")
+    hk_applicant(db, "2025-08-31")
+    moments = iter([at("2026-02-24"), at("2026-02-25"), at("2026-02-26")])
+    daemon = Daemon(config_mod.load(path), clock=lambda: next(moments))
+    daemon.run_clocks()  # 4 days before: outside the configured 3-day reminder
+    assert db.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+    daemon.run_clocks()  # 3 days before: the reminder, for the rule that names it
+    daemon.run_clocks()  # again: the same clock instance fires once
+    rows = db.conn.execute("SELECT rule, json_extract(payload, '$.detail.text_zh') FROM outbox")
+    assert rows.fetchall() == [("lapses", "港股申请失效日 2026-02-28（剩 3 天）")]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("[clocks]\nhk_lapse_reminder_days = -1\n", "clocks.hk_lapse_reminder_days", ">= 0"),
+        ("[clocks]\ngrace = 3\n", "clocks.grace", "unknown key"),
+    ],
+)
+def test_clock_config_errors_name_key_and_line(text, key, expected):
+    from scraper import config as config_mod
+
+    with pytest.raises(config_mod.ConfigError) as err:
+        config_mod.parse(text, "cfg.toml")
+    assert str(err.value).startswith(f"cfg.toml:2: key '{key}'") and expected in str(err.value)
