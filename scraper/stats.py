@@ -40,6 +40,8 @@ _STEP_COLS = ("tutoring", "accepted", "committee", "registered", "listed")
 def _facts(conn, sector: str, board: str, since: str):
     """Per project: (row fields, the five step dates, their five day counts), filtered."""
     steps = stats_repo.first_steps(conn)
+    accepted_on, committee_on = steps["accepted"], steps["committee"]
+    registered_on, listed_on = steps["registered"], steps["listed"]
     tutoring = stats_repo.tutoring_starts(conn)
     listed = stats_repo.listed_dates(conn)
     found = stats_repo.sectors(conn)
@@ -63,14 +65,11 @@ def _facts(conn, sector: str, board: str, since: str):
         sec = found.get(cid)
         if sector and f'"{sector}"' not in (sec or ""):
             continue
-        st = steps.get(pid)
-        if st is None:
-            st = {}
-        accepted = st.get("accepted") or accepted_date
+        accepted = accepted_on.get(pid) or accepted_date
         if since and (accepted or "") < since:
             continue
-        dates = (tutoring.get(cid), accepted, st.get("committee"), st.get("registered"),
-                 st.get("listed") or listed.get(cid))  # fmt: skip
+        dates = (tutoring.get(cid), accepted, committee_on.get(pid), registered_on.get(pid),
+                 listed_on.get(pid) or listed.get(cid))  # fmt: skip
         t, a, c, r, lst = map(ordinal, dates)
         days = (_days(t, a), _days(a, c), _days(c, r), _days(r, lst), _days(a, lst))
         yield (source, native_id, cid, company, p_board, sponsor, sec), dates, days

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 STEP_STAGES = {"accepted": "accepted", "committee": "committee_passed",
                "registered": "registered", "listed": "listed"}  # fmt: skip
-_BY_STAGE = {v: k for k, v in STEP_STAGES.items()}
 
 
 def _plain(conn):
@@ -32,18 +31,16 @@ def projects(conn, *, board: str = "", since: str = "") -> list[tuple]:
     return _plain(conn).execute(sql, params).fetchall()
 
 
-def first_steps(conn) -> dict[int, dict[str, str]]:
-    """project id -> {step: first date} for the steps of STEP_STAGES."""
-    marks = ", ".join("?" for _ in STEP_STAGES)
-    out: dict[int, dict[str, str]] = {}
-    for stage, pid, day in _plain(conn).execute(
-        "SELECT stage, project_id, min(event_date) FROM events WHERE kind = 'stage'"
-        f" AND stage IN ({marks}) AND project_id IS NOT NULL GROUP BY stage, project_id",
-        list(STEP_STAGES.values()),
-    ):  # fmt: skip
-        if day:
-            out.setdefault(pid, {})[_BY_STAGE[stage]] = day
-    return out
+def first_steps(conn) -> dict[str, dict[int, str]]:
+    """step -> {project id: first date} for the steps of STEP_STAGES (one index range each)."""
+    cur = _plain(conn)
+    return {
+        step: dict(cur.execute(
+            "SELECT project_id, min(event_date) FROM events WHERE kind = 'stage' AND stage = ?"
+            " AND project_id IS NOT NULL GROUP BY project_id", [stage],
+        ).fetchall())
+        for step, stage in STEP_STAGES.items()
+    }  # fmt: skip
 
 
 def tutoring_starts(conn) -> dict[int, str]:
