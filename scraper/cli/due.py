@@ -47,7 +47,7 @@ def clocks(due_within, show_all, now_text, fire, fmt, config_path, db_path):
     from alerts.config import clock_options
     from alerts.outbox import OutboxSink
     from scraper import clocks as clocks_mod
-    from scraper.db.connection import open_db
+    from scraper.db.connection import open_db, open_readonly
 
     cfg = load_config(config_path, db_path)
     if not cfg.db_path.exists():
@@ -55,14 +55,18 @@ def clocks(due_within, show_all, now_text, fire, fmt, config_path, db_path):
             f"database not found: {cfg.db_path}; run `filingwatch crawl` first"
         )
     options, now = clock_options(cfg), _now(now_text)
-    db = open_db(cfg.db_path)
-    try:
-        if fire:
+    if fire:  # writes events and outbox rows; reading alone needs no write access
+        db = open_db(cfg.db_path)
+        try:
             fired = clocks_mod.fire(db, now, options, OutboxSink(cfg))
-            click.echo(f"fired {len(fired)} clock alert(s)", err=True)
-        readings = clocks_mod.readings(db.conn, now, options, open_only=not show_all)
+        finally:
+            db.conn.close()
+        click.echo(f"fired {len(fired)} clock alert(s)", err=True)
+    conn = open_readonly(cfg.db_path)
+    try:
+        readings = clocks_mod.readings(conn, now, options, open_only=not show_all)
     finally:
-        db.conn.close()
+        conn.close()
     if due_within is not None:
         readings = [r for r in readings if r.days_left is not None and r.days_left <= due_within]
     _emit(clock_rows(readings), fmt)
