@@ -297,7 +297,7 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
         if not isinstance(name, str) or not name.strip():
             raise ctx.error(f"{prefix}.name", "expected a non-empty string")
         label = f"rule {name!r}: "
-        allowed = (*_RULE_LISTS, "name", "digest", "max_per_message")
+        allowed = (*_RULE_LISTS, "name", "digest", "max_per_message", "fields")
         for key in table:
             if key not in allowed:
                 raise ctx.error(
@@ -330,6 +330,7 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
                     f"{prefix}.events",
                     f"{label}unknown event {unknown[0]!r}; known: {', '.join(EVENT_NAMES)}",
                 )
+        fields = _change_fields(ctx, prefix, label, table, events)
         digest = parse_duration(table.get("digest", 0))
         if digest is None:
             raise ctx.error(
@@ -345,8 +346,26 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
             name=name, channels=lists["channels"], sectors=lists["sectors"],
             companies=lists["companies"], brokers=lists["brokers"], regulators=lists["regulators"],
             sources=lists["sources"], events=events, digest=digest, max_per_message=cap,
+            fields=fields,
         ))  # fmt: skip
     return tuple(rules)
+
+
+def _change_fields(ctx: KeyContext, prefix: str, label: str, table: dict, events) -> tuple:
+    """`fields = [...]` (issue 14): which changed fields a rule with events = ["change"] wants."""
+    from scraper.core.changes import FIELDS
+
+    if "fields" not in table:
+        return ()
+    fields = _strings(ctx, f"{prefix}.fields", table["fields"])
+    for item in fields:
+        if item not in FIELDS:
+            raise ctx.error(f"{prefix}.fields",
+                            f"{label}unknown field {item!r}; known: {', '.join(FIELDS)}")  # fmt: skip
+    if events is None or "change" not in events:
+        raise ctx.error(f"{prefix}.fields",
+                        f'{label}fields only apply to change events; add events = ["change"]')  # fmt: skip
+    return fields
 
 
 def _channel_names(ctx: KeyContext) -> set[str]:
@@ -357,6 +376,32 @@ def _fmt(names) -> str:
     return ", ".join(sorted(names)) or "(none)"
 
 
+# ---------------------------------------------------------------- [clocks] (issue 14)
+
+
+def parse_clocks(value: Any, ctx: KeyContext):
+    """[clocks]: hk_lapse_reminder_days (days before an HKEX lapse to remind), grace_days."""
+    from scraper.core.clocks import Options
+
+    if not isinstance(value or {}, dict):
+        raise ctx.error("clocks", "expected a table [clocks]")
+    d = Options()
+    spec = {"hk_lapse_reminder_days": (int, d.hk_lapse_reminder_days),
+            "grace_days": (int, d.grace_days)}  # fmt: skip
+    values = _take(ctx, value or {}, "clocks", spec)
+    for key, n in values.items():
+        if n < 0:
+            raise ctx.error(f"clocks.{key}", "expected a number of days >= 0")
+    return Options(**values)
+
+
+def clock_options(cfg: Config | None):
+    from scraper.core.clocks import Options
+
+    return (cfg.sections.get("clocks") if cfg is not None else None) or Options()
+
+
+register_section("clocks", parse_clocks)
 register_section("sectors", parse_sectors)
 register_section("channels", parse_channels)
 register_section("alerts", parse_alerts)

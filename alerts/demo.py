@@ -52,6 +52,9 @@ def demo_config(workdir: Path, replay_url: str, mail_url: str) -> str:
         "[[channels]]", 'name = "ops"', 'url = "console://"', 'language = "en"',
         "[[watch]]", 'name = "ai-hardware"', 'sectors = ["ai_server", "chips"]',
         'channels = ["console", "mail"]',
+        # issue 14: what changed (a filing's fields) and what is due (committee meetings)
+        "[[watch]]", 'name = "what-changed"', 'events = ["change", "committee_meeting"]',
+        'channels = ["console"]',
     ]  # fmt: skip
     for slug, spec in sorted(SOURCES.items()):
         lines += [
@@ -116,6 +119,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         while not sink.files() and time.monotonic() < deadline:
             daemon.deliverer.drain(timeout=2)
             time.sleep(0.2)
+        changes_and_meetings(replay.base_url, daemon, echo)
         mails = sink.messages()
         db_path = cfg.db_path
         rel = _rel(config_path)
@@ -139,6 +143,9 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
             " WHERE sectors != '[]'\"",
             f"filingwatch match 摩尔线程智能科技（北京）股份有限公司 --config {rel}",
             f"filingwatch runs --config {rel}",
+            f"filingwatch clocks --all --config {rel}",
+            f"filingwatch calendar --out {workdir / 'ipo.ics'} --config {rel}",
+            f"filingwatch stats --by board --config {rel}",
         ):
             echo(f"  {prog}{cmd.removeprefix('filingwatch')}")
         return 0 if mails else 1
@@ -161,6 +168,38 @@ def command_name() -> str:
     if found and Path(found).resolve() == script.resolve():
         return "filingwatch"
     return str(script) if script.exists() else f"{sys.executable} -m filingwatch"
+
+
+# Issue 14: SSE project 9004 of the replay fixtures (tests/fixtures/sse) files again with a
+# smaller planned raise, and the exchange announces its listing-committee meeting.
+DEMO_PROJECT = {"stockAuditNum": "9004", "planIssueCapital": 5.2}
+DEMO_MEETING = "科创板上市委{y}年第50次审议会议公告（{y}年{m}月{d}日召开）"
+
+
+def _post(url: str, payload: dict) -> None:
+    request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")  # fmt: skip
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+def changes_and_meetings(replay_url: str, daemon, echo: Callable[[str], None]) -> None:
+    """Step 4: one change event (募资额 7.4 亿 → 5.2 亿) and one upcoming committee meeting."""
+    from datetime import timedelta
+
+    today = today_shanghai()
+    day = today + timedelta(days=7)
+    stamp = today.strftime("%Y%m%d") + "180000"
+    _post(f"{replay_url}/_replay/sse/update", {"item": {**DEMO_PROJECT, "updateDate": stamp}})
+    _post(f"{replay_url}/_replay/sse_committee/announce", {"row": {
+        "fileTitle": DEMO_MEETING.format(y=day.year, m=day.month, d=day.day), "fileType": 1,
+        "filePath": f"/information/c/{today:%Y%m}/demo50.pdf", "publishDate": today.isoformat(),
+        "fileId": "demo50", "fileUpdTime": stamp,
+        "stockAudit": [{"auditId": "9004", "companyFullName": "苏州光刻新材料股份有限公司",
+                        "auditOrderNo": ""}]}})  # fmt: skip
+    echo("\n4. what changed and what is due: SSE project 9004 lowers its planned raise and the"
+         " exchange announces its listing-committee meeting; sse and sse_committee run again:\n")  # fmt: skip
+    for o in daemon.run_cycle(["sse", "sse_committee"]):
+        echo(f"\n   {o.source:14} run {o.run_id}: health={o.health} {o.seconds:.1f}s")
 
 
 def _rel(path: Path) -> str:

@@ -138,7 +138,17 @@ def event_payload(event: dict, cls: Classification, rule: rules_mod.Rule, reason
                     for n in cls.sectors if n in rule.sectors or not rule.sectors],
         "why": list(dict.fromkeys(why)),
         "rule": rule.name,
+        **change_payload(event),
     }  # fmt: skip
+
+
+def change_payload(event: dict) -> dict[str, Any]:
+    """Issue 14: a change event's `change` dict, or `detail` for committee and clock events."""
+    raw = event.get("detail")
+    if not raw:
+        return {}
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    return {"change": value} if event.get("kind") == "change" else {"detail": value}
 
 
 _INSERT = (

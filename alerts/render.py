@@ -101,6 +101,9 @@ def stage_label(stage: str | None, lang: str) -> str:
 
 
 def event_label(item: dict, lang: str) -> str:
+    said = item.get("change") or item.get("detail")  # issue 14: change, committee, clock
+    if isinstance(said, dict) and said.get(f"text_{lang}"):
+        return said[f"text_{lang}"]
     if item.get("kind") == "stage":
         new = stage_label(item.get("stage"), lang)
         old = stage_label(item.get("old_stage"), lang)

@@ -16,6 +16,13 @@ from scraper.core import regulators, stages
 from scraper.core.names import name_key
 
 FILING = "filing"  # event name for "any new document" (kind='filing' events)
+# Issue 14's event kinds: a field of a filing changed, a listing-committee meeting was
+# announced, a deadline clock fired (scraper/clocks.py).
+CHANGE, COMMITTEE_MEETING, CLOCK = "change", "committee_meeting", "clock"
+KINDS = (FILING, CHANGE, COMMITTEE_MEETING, CLOCK)
+# A clock event's stage names the alert; `events = ["clock"]` takes them all, or name one.
+CLOCK_ALERTS = ("hk_lapse_reminder", "suspension_expired", "suspension_resumed",
+                "tutoring_report_overdue")  # fmt: skip
 
 # Friendly names accepted in `events = [...]` besides the stage names of scraper/stages.py.
 EVENT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -27,7 +34,7 @@ EVENT_ALIASES: dict[str, tuple[str, ...]] = {
     "hk_application": (stages.HK_APPLICATION_FILED, stages.HK_PHIP),
 }  # fmt: skip
 
-EVENT_NAMES = (*stages.ALL_STAGES, FILING, *EVENT_ALIASES)
+EVENT_NAMES = (*stages.ALL_STAGES, *KINDS, *CLOCK_ALERTS, *EVENT_ALIASES)
 
 
 def resolve_events(names: Iterable[str]) -> tuple[frozenset[str], list[str]]:
@@ -37,7 +44,7 @@ def resolve_events(names: Iterable[str]) -> tuple[frozenset[str], list[str]]:
     for name in names:
         if name in EVENT_ALIASES:
             out.update(EVENT_ALIASES[name])
-        elif name in stages.ALL_STAGES or name == FILING:
+        elif name in stages.ALL_STAGES or name in KINDS or name in CLOCK_ALERTS:
             out.add(name)
         else:
             unknown.append(name)
@@ -56,6 +63,7 @@ class Rule:
     events: frozenset[str] | None = None  # None: every stage change, no plain documents
     digest: float = 0.0  # seconds; 0 = one message per event
     max_per_message: int | None = None  # None: [alerts] max_per_message
+    fields: tuple[str, ...] = ()  # change events: only these fields (scraper/core/changes.py)
 
 
 def _contains(needle: str, haystack: str | None) -> bool:
@@ -75,7 +83,11 @@ def match(rule: Rule, event: dict, cls: Classification) -> list[dict[str, str]] 
     if rule.events is None:
         if kind != "stage":
             return None
-    elif (event.get("stage") if kind == "stage" else kind) not in rule.events:
+    elif (event.get("stage") if kind == "stage" else kind) not in rule.events and not (
+        kind == CLOCK and event.get("stage") in rule.events
+    ):
+        return None
+    if kind == CHANGE and rule.fields and event.get("change_field") not in rule.fields:
         return None
     reasons: list[dict[str, str]] = []
     if rule.sources:

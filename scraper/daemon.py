@@ -367,7 +367,22 @@ class Daemon:
                 incidents.check_source(db, self.cfg, self.settings, slug)
         finally:
             db.conn.close()
+        self.run_clocks()
         self.wake.set()
+
+    def run_clocks(self) -> None:
+        """Issue 14: fire the deadline clocks due at the daemon's clock (each fires once)."""
+        from alerts.config import clock_options
+        from alerts.outbox import OutboxSink
+        from scraper import clocks
+
+        db = dbconn.open_db(self.cfg.db_path, migrate=False)
+        try:
+            clocks.fire(db, self.clock(), clock_options(self.cfg), OutboxSink(self.cfg))
+        except Exception:  # a clock problem must not stop crawling or delivery
+            log.exception("event=clocks_error")
+        finally:
+            db.conn.close()
 
     def enabled_sources(self) -> list[str]:
         return [slug for slug, src in self.cfg.sources.items() if src.enabled]
@@ -487,6 +502,7 @@ class Daemon:
         sources = sources if sources is not None else self.enabled_sources()
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
             outcomes = [o for o in pool.map(self.run_source, sources) if o is not None]
+        self.run_clocks()
         if not self.stop_event.is_set():  # stopped by a signal: exit now, the outbox keeps the rest
             self.deliverer.drain(timeout=deliver_timeout)
         return outcomes

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from scraper import companies
 from scraper.core.names import name_key
-from scraper.core.records import Filing, HkexBatch, PageBatch, ProjectBatch
+from scraper.core.records import CommitteeBatch, Filing, HkexBatch, PageBatch, ProjectBatch
 from scraper.core.timeutil import now_iso
 from scraper.db import documents as documents_repo
+from scraper.db import committee as committee_repo
 from scraper.db import events as events_repo
 from scraper.db import filings as filings_repo
 from scraper.db import hkex as hkex_repo
@@ -25,6 +26,8 @@ from scraper.db import projects as projects_repo
 from scraper.db import runs as runs_repo
 from scraper.db import status as status_repo
 from scraper.db.connection import transaction
+from scraper.reconcile import changes as changes_step
+from scraper.reconcile import committee as committee_step
 from scraper.reconcile import filings as filings_step
 from scraper.reconcile import hkex as hkex_step
 from scraper.reconcile import projects as projects_step
@@ -54,6 +57,8 @@ def ingest(
     db, batch: PageBatch, ctx: WriteContext, sink: Sink | None = None
 ) -> tuple[WriteResult, int]:
     """Write one Scrapy batch; returns what was written and how many records the batch held."""
+    if isinstance(batch, CommitteeBatch):
+        return write_committee(db, batch, ctx, sink), len(batch.meetings)
     if isinstance(batch, ProjectBatch):
         return write_projects(db, batch, ctx, sink), len(batch.projects) + len(batch.filings)
     if isinstance(batch, HkexBatch):
@@ -160,13 +165,19 @@ def write_projects(
     conn = db.conn
     with transaction(db):
         ids = _resolve(db, [(p.company, None, p.stock_code) for p in batch.projects], ctx)
-        stored = projects_repo.stored(conn, batch.source, [p.native_id for p in batch.projects])
+        native_ids = [p.native_id for p in batch.projects]
+        stored = projects_repo.stored(conn, batch.source, native_ids)
+        facts = projects_repo.stored_facts(conn, batch.source, native_ids)
+        changed = changes_step.project_changes(
+            ctx, batch.projects, facts, ids, {k: v["id"] for k, v in facts.items()}
+        )
         rows = projects_step.list_rows(ctx, batch.projects, ids, stored)
         projects_repo.upsert(conn, rows.rows)
         projects_repo.update_company_facts(conn, rows.company_facts)
         result.new, result.updated = rows.new, rows.updated
         detailed = [p for p in batch.projects if p.timeline is not None]
         if not detailed:
+            _record(db, changed, ctx, result, sink)
             return result
         pids = {
             k: v["id"]
@@ -174,21 +185,28 @@ def write_projects(
                 conn, batch.source, [p.native_id for p in detailed]
             ).items()
         }
-        events = _filings(db, batch.filings, ctx, result)
+        versions = projects_repo.stored_versions(conn, list(pids.values()))
+        events = changed + _filings(db, batch.filings, ctx, result)
         by_project: dict[str, list[str]] = {}
         for f in batch.filings:
             by_project.setdefault(f.raw.get("project", ""), []).append(f.native_id)
         for native_id, doc_ids in by_project.items():
             if native_id in pids:
                 filings_repo.set_project(conn, batch.source, pids[native_id], doc_ids)
-        statuses, marks = [], []
+        statuses, marks, meetings = [], [], []
         for p in detailed:
             cid = ids.get(name_key(p.company))
             events += projects_step.timeline_events(ctx, p, pids[p.native_id], cid)
+            docs = [f for f in batch.filings if f.raw.get("project") == p.native_id]
+            events += changes_step.version_changes(
+                ctx, p, pids[p.native_id], cid, versions.get(pids[p.native_id], set()), docs
+            )
+            meetings += committee_step.meetings_from_documents(p, docs)
             marks.append(projects_step.detail_mark(ctx, p, pids[p.native_id]))
             row = projects_step.company_status(ctx, p, cid)
             if row:
                 statuses.append(row)
+        events += _meetings(db, batch.source, meetings, ctx)  # SZSE / BSE committee documents
         projects_repo.mark_detailed(conn, marks)
         status_repo.upsert_company_status(conn, statuses, only_newer=True)
         _record(db, events, ctx, result, sink)
@@ -205,6 +223,7 @@ def write_hkex_applicants(
         if batch.documents:
             documents_repo.store(conn, batch.source, batch.documents, ctx.now)
         stored = hkex_repo.stored_applicants(conn)
+        stored_docs = hkex_repo.stored_docs(conn)
         apps = list(batch.applicants or [])
         # resolve only applicants that are new or whose names or code changed; the others keep
         # their company (a company merge repoints hkex_applicants)
@@ -219,6 +238,9 @@ def write_hkex_applicants(
         fresh_ids = {a.key: ids.get(name_key(a.company_name)) for a in fresh}
         dates = hkex_repo.listing_dates(conn, {a.stock_code for a in apps if a.stock_code})
         step = hkex_step.applicants_step(ctx, batch, stored, fresh_ids, dates)
+        step.events += changes_step.hkex_changes(
+            ctx, apps, stored, stored_docs, fresh_ids, {f.native_id: f for f in batch.filings}
+        )
         hkex_repo.upsert_applicants(conn, step.rows)
         hkex_repo.mark_gone(conn, step.gone)
         newest = hkex_repo.newest_application_stage(conn, step.touched)
@@ -252,3 +274,44 @@ def write_hkex_listings(
             events += step.events
         _record(db, events, ctx, result, sink)
     return result
+
+
+def write_events(
+    db, events: list[dict], ctx: WriteContext, sink: Sink | None = None
+) -> WriteResult:
+    """Events built from stored facts rather than a batch (scraper/clocks.py): numbered,
+    deduplicated by key and handed to the sink in one transaction, like every other event."""
+    result = WriteResult()
+    if events:
+        with transaction(db):
+            _record(db, events, ctx, result, sink)
+    return result
+
+
+def write_committee(
+    db, batch: CommitteeBatch, ctx: WriteContext, sink: Sink | None = None
+) -> WriteResult:
+    """Listing-committee announcements (issue 14): meeting rows per project, one event when a
+    project's meeting is first announced."""
+    result = WriteResult()
+    if not batch.meetings:
+        return result
+    with transaction(db):
+        stored = committee_repo.stored(db.conn, batch.source, [m.file_id for m in batch.meetings])
+        events = _meetings(db, batch.source, batch.meetings, ctx)
+        result.new = len({(m.file_id, m.native_project) for m in batch.meetings} - stored)
+        _record(db, events, ctx, result, sink)
+    return result
+
+
+def _meetings(db, source: str, meetings: list, ctx: WriteContext) -> list[dict]:
+    """Committee meetings -> rows (linked to their project and company) and announcement events."""
+    if not meetings:
+        return []
+    review = committee_step.PROJECT_SOURCE.get(source, source)
+    linked = committee_repo.projects(db.conn, review, [m.native_project for m in meetings])
+    ids = _resolve(db, [(m.company, None, None) for m in meetings
+                        if m.native_project not in linked and m.company], ctx)  # fmt: skip
+    step = committee_step.meetings_step(ctx, meetings, linked, ids)
+    committee_repo.upsert(db.conn, step.rows, step.dates)
+    return step.events

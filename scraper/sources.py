@@ -267,3 +267,25 @@ register(
         },
     )
 )
+
+# ---- listing-committee meeting announcements (issue 14): spiders/sse_committee.py
+register(
+    SourceSpec(
+        slug="sse_committee",
+        spider="sse_committee",
+        title="SSE listing-committee meeting announcements (commonSoaQuery GP_GPZCZ_SSWHYGGJG)",
+        base_url="http://query.sse.com.cn",
+        fallback_base_url="https://query.sse.com.cn",
+        extra_keys={
+            "scope": (
+                str,
+                "list",
+                "list = every file newest first (INFER); projects = the documented per-project"
+                " call for each stored SSE project in review",
+            ),
+            "page_size": (int, 20, "files per list request (pageHelp.pageSize)"),
+            "pages": (int, 3, "list pages an incremental run reads (other modes: all)"),
+            "pdf_base_url": (str, "http://static.sse.com.cn/stock", "prefix of filePath"),
+        },
+    )
+)

@@ -33,9 +33,17 @@ def test_demo_end_to_end(tmp_path, cli):
 
     db = sqlite3.connect(workdir / "filingwatch.db")
     rows = db.execute(
-        "SELECT channel, status FROM outbox WHERE kind = 'event' ORDER BY channel"
+        "SELECT channel, status FROM outbox WHERE kind = 'event' AND rule = 'ai-hardware'"
+        " ORDER BY channel"
     ).fetchall()
     assert rows == [("console", "sent"), ("mail", "sent")]
+    # issue 14, step 4: one change event and one upcoming committee meeting, on the console
+    assert "苏州光刻新材料股份有限公司 — 募资额 7.3 亿 → 5.2 亿" in out
+    assert "苏州光刻新材料股份有限公司 将于" in out and "上会（科创板上市委" in out
+    assert db.execute(
+        "SELECT json_extract(payload, '$.kind'), status FROM outbox WHERE rule = 'what-changed'"
+        " ORDER BY 1"
+    ).fetchall() == [("change", "sent"), ("committee_meeting", "sent")]
     baseline = db.execute(
         "SELECT count(*) FROM events WHERE baseline = 1 AND source = 'csrcfd'"
     ).fetchone()[0]

@@ -12,6 +12,7 @@ from alerts.cli import COMMANDS as ALERT_COMMANDS
 from scraper.cli.capture import COMMANDS as CAPTURE_COMMANDS
 from scraper.cli.companies import COMMANDS as COMPANY_COMMANDS
 from scraper.cli.crawl import COMMANDS as CRAWL_COMMANDS
+from scraper.cli.due import COMMANDS as DUE_COMMANDS
 from scraper.cli.options import CONTEXT
 from scraper.cli.query import COMMANDS as QUERY_COMMANDS
 from scraper.cli.replay import COMMANDS as REPLAY_COMMANDS
@@ -32,7 +33,7 @@ def cli():
 
 for _command in (*CRAWL_COMMANDS, *REPLAY_COMMANDS, *QUERY_COMMANDS, *CAPTURE_COMMANDS,
                  *ALERT_COMMANDS, *RUN_COMMANDS, *COMPANY_COMMANDS, *SERVE_COMMANDS,
-                 *SETUP_COMMANDS):  # fmt: skip
+                 *SETUP_COMMANDS, *DUE_COMMANDS):  # fmt: skip
     cli.add_command(_command)
 
 

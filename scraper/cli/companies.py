@@ -74,6 +74,8 @@ def company(name, limit, fmt, config_path, db_path):
             [best.company_id, best.company_id])]  # fmt: skip
         entries = timeline.timeline(conn, best.company_id)[:limit]
         facts = _facts(conn, best.company_id)
+        due = _clocks_of(conn, best.company_id, config_path)
+        meetings, changed = _meetings_and_changes(conn, best.company_id)
     finally:
         conn.close()
     rows = [{"date": e.date, "stage": e.stage or "", "source": e.source, "title": e.title,
@@ -84,7 +86,8 @@ def company(name, limit, fmt, config_path, db_path):
                "stage": row[4], "stage_source": row[5], "stage_date": row[6],
                "sectors": json.loads(row[7]) if row[7] else [], "aliases": aliases,
                "candidates": doubts, "other_matches": [m.__dict__ for m in others],
-               "timeline": rows, **facts}  # fmt: skip
+               "timeline": rows, "clocks": due, "committee_meetings": meetings,
+               "changes": changed, **facts}  # fmt: skip
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     if fmt == "table":
@@ -109,11 +112,40 @@ def company(name, limit, fmt, config_path, db_path):
             click.echo(f"  from its report ({doc['title']}, p. {doc['pages']}):")
             for line in facts_text(facts["facts"], "zh").splitlines():
                 click.echo(f"    {line}")
+        for c in due:
+            click.echo(f"  clock: {c['text']}")
+        for m in meetings:
+            click.echo(f"  committee: {m['meeting_date'] or '(date in the notice)'} {m['title']}")
+        for c in changed:
+            click.echo(f"  changed {c['date']}: {c['text']}")
         click.echo("")
     if not rows:
         click.echo("(no timeline rows)", err=True)
         return
     _emit(rows, fmt)
+
+
+def _clocks_of(conn, company_id: int, config_path: str | None) -> list[dict]:
+    """Issue 14: the company's clocks (open and closed) read now, and its committee meetings."""
+    from alerts.config import clock_options
+    from scraper import clocks as clocks_mod
+    from scraper.cli.due import _now, clock_rows
+
+    options = clock_options(load_config(config_path, None)) if config_path else None
+    readings = clocks_mod.readings(conn, _now(None), *(options,) if options else (),
+                                   company_id=company_id, open_only=False)  # fmt: skip
+    return clock_rows(readings)
+
+
+def _meetings_and_changes(conn, company_id: int) -> tuple[list[dict], list[dict]]:
+    """Issue 14: the company's announced committee meetings and its recorded field changes."""
+    from scraper.db import committee
+
+    meetings = committee.meetings(conn, [company_id])
+    changed = [{"date": d, "field": f, "text": json.loads(t)["text_zh"]} for d, f, t in conn.execute(
+        "SELECT event_date, change_field, detail FROM events WHERE company_id = ?"
+        " AND kind = 'change' ORDER BY id", [company_id])]  # fmt: skip
+    return meetings, changed
 
 
 @click.command()

@@ -59,9 +59,13 @@ def decide(old: str | None, new: str | None, *, evidence: bool = False) -> str |
     return old
 
 
-def dedupe_key(source: str, subject: str, token: str, occurrence: int) -> str:
-    """`<source>:stage:<subject>:<token>#<n>`: one event per subject, stage token and occurrence."""
-    return f"{source}:stage:{subject}:{token}#{occurrence}"
+def dedupe_key(source: str, subject: str, token: str, occurrence: int | None) -> str:
+    """`<source>:stage:<subject>:<token>#<n>`: one event per subject, stage token and occurrence.
+
+    occurrence None: the open key `...#` whose number ingest assigns (earlier occurrences + 1),
+    for moves a step detects once per real change (a changed field, a clock that fires).
+    """
+    return f"{source}:stage:{subject}:{token}#{'' if occurrence is None else occurrence}"
 
 
 @dataclass(frozen=True)

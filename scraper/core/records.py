@@ -180,3 +180,29 @@ class ProjectState:
             if row["detail_key"] != row["list_key"] and row["raw"]:
                 out.append((native_id, row["board"], json.loads(row["raw"])))
         return out
+
+
+# ---------------------------------------------------------------- listing-committee meetings
+# Issue 14: the exchanges' 上市委审议会议公告 / 结果公告, one record per file and project named.
+
+
+@dataclass
+class Meeting:
+    source: str  # sse_committee
+    file_id: str  # the announcement file (SSE fileId)
+    native_project: str  # the exchange's project id (SSE auditId)
+    company: str  # the company as the file lists it
+    kind: str  # announcement | result | other
+    title: str
+    meeting: str | None = None  # 2020年第33次 (from the title)
+    published_date: str | None = None
+    meeting_date: str | None = None  # when the title or a result states it
+    url: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CommitteeBatch(PageBatch):
+    """A page of committee announcements: `meetings` are written in one transaction."""
+
+    meetings: list[Meeting] = field(default_factory=list)

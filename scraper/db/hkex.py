@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from scraper.db.connection import chunks, marks
 
 APPLICANT_COLS = ("board", "app_id", "company_id", "stage", "stage_date", "status_file", "present",
@@ -15,6 +17,17 @@ def stored_applicants(conn) -> dict[tuple[str, int], dict]:
         (row[0], row[1]): dict(zip(APPLICANT_COLS, row, strict=True))
         for row in conn.execute(f"SELECT {', '.join(APPLICANT_COLS)} FROM hkex_applicants")
     }
+
+
+def stored_docs(conn) -> dict[tuple[str, int], list]:
+    """(board, id) -> the documents stored in raw ([key, date, type, submission]): what
+    scraper/reconcile/changes.py compares a new snapshot's documents with."""
+    out: dict[tuple[str, int], list] = {}
+    for board, app_id, docs in conn.execute(
+        "SELECT board, app_id, json_extract(raw, '$.docs') FROM hkex_applicants"
+    ):
+        out[(board, app_id)] = json.loads(docs) if docs else []
+    return out
 
 
 def applicant_company_ids(conn) -> dict[tuple[str, int], int | None]:

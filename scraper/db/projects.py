@@ -37,6 +37,35 @@ def stored(conn, source: str, native_ids: list[str]) -> dict[str, dict]:
     return found
 
 
+# The facts scraper/reconcile/changes.py compares with a new list or detail (issue 14).
+FACT_COLUMNS = ("planned_raise", "sponsors", "auditor", "law_firm", "board", "industry",
+                "industry_code", "company")  # fmt: skip
+
+
+def stored_facts(conn, source: str, native_ids: list[str]) -> dict[str, dict]:
+    """native_id -> {id, FACT_COLUMNS...} of the stored projects, read before an upsert."""
+    found: dict[str, dict] = {}
+    cols = ("native_id", "id", *FACT_COLUMNS)
+    for part in chunks(native_ids):
+        sql = (f"SELECT {', '.join(cols)} FROM projects WHERE source = ?"
+               f" AND native_id IN ({marks(part)})")  # fmt: skip
+        for row in conn.execute(sql, [source, *part]):
+            found[row[0]] = dict(zip(cols, row, strict=True))
+    return found
+
+
+def stored_versions(conn, project_ids: list[int]) -> dict[int, set[str]]:
+    """project id -> versions (申报稿/上会稿/注册稿) of the prospectuses stored for it."""
+    out: dict[int, set[str]] = {}
+    for part in chunks(project_ids):
+        sql = ("SELECT project_id, json_extract(raw, '$.version') FROM filings WHERE"
+               f" report_type = 'prospectus' AND project_id IN ({marks(part)})")  # fmt: skip
+        for pid, version in conn.execute(sql, list(part)):
+            if version:
+                out.setdefault(pid, set()).add(version)
+    return out
+
+
 def upsert(conn, rows: list[tuple]) -> None:
     """rows: tuples in PROJECT_COLUMNS order."""
     conn.executemany(_UPSERT, rows)

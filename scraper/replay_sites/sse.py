@@ -61,6 +61,8 @@ class SseSite:
         if request.path not in PATHS:
             return None
         sql_id = request.arg("sqlId")
+        if sql_id == "GP_GPZCZ_SSWHYGGJG":  # committee announcements: replay_sites/sse_committee.py
+            return None
         if sql_id == "SH_XM_LB":
             rows, page_help = self._list(request)
         elif sql_id in DETAIL_IDS:
