@@ -17,8 +17,8 @@ from scraper import companies
 from scraper.core.names import name_key
 from scraper.core.records import CommitteeBatch, Filing, HkexBatch, PageBatch, ProjectBatch
 from scraper.core.timeutil import now_iso
-from scraper.db import documents as documents_repo
 from scraper.db import committee as committee_repo
+from scraper.db import documents as documents_repo
 from scraper.db import events as events_repo
 from scraper.db import filings as filings_repo
 from scraper.db import hkex as hkex_repo
