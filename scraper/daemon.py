@@ -374,13 +374,11 @@ class Daemon:
     # -- delivery
 
     def _deliver_loop(self) -> None:
+        """Pass crawl-finished wake-ups on to the per-channel workers (alerts.delivery)."""
         while not self.stop_event.is_set():
-            self.wake.clear()  # before delivering, so a crawl finishing meanwhile is not missed
-            try:
-                self.deliverer.deliver_due()
-            except Exception:  # keep delivering; the rows stay in the outbox
-                log.exception("event=deliver_error")
             self.wake.wait(self.options.deliver_interval)
+            self.wake.clear()
+            self.deliverer.wake()
 
     # -- lifecycle
 
@@ -389,15 +387,16 @@ class Daemon:
         check_channels(self.cfg)
         self.acquire_lock()
         db = dbconn.open_db(self.cfg.db_path)  # creates and migrates
-        self.deliverer = Deliverer(db, self.settings, worker=f"daemon-{os.getpid()}")
-        released = self.deliverer.release_claims("daemon-%")
+        self.deliverer = Deliverer(db, self.settings, worker="daemon")
+        released = self.deliverer.release_claims("daemon@%")
         if released:  # we hold the lock, so the daemon that claimed them is dead
             log.warning(
                 "event=claims_released %s",
                 kv(rows=released, why="previous daemon died while sending"),
             )
         for ch in self.settings.channels.values():
-            log.info("event=channel %s", kv(name=ch.name, url=masked(ch.expanded_url())))
+            log.info("event=channel %s", kv(name=ch.name, url=masked(ch.expanded_url()),
+                                            timeout=ch.timeout))  # fmt: skip
 
     def add_source_job(self, slug: str, *, run_now: bool = False) -> None:
         trigger, period = trigger_for(self.cfg, slug, self.options.min_interval, now=self.clock())
@@ -428,6 +427,7 @@ class Daemon:
             target=self._deliver_loop, name="deliverer", daemon=True
         )
         self._deliver_thread.start()
+        self.deliverer.run_workers(self.options.deliver_interval)
         self.scheduler.start()
         log.info("event=started %s", kv(pid=os.getpid(), db=self.cfg.db_path, sources=",".join(sources) or "-",
                                         rules=len(self.settings.rules), lock=self.lock_path))  # fmt: skip
@@ -445,7 +445,7 @@ class Daemon:
         if self._deliver_thread is not None:
             self._deliver_thread.join(timeout=self.options.stop_timeout)
         if self.deliverer is not None:
-            self.deliverer.close()
+            self.deliverer.close(timeout=self.options.stop_timeout)
             self.deliverer.db.conn.close()
         self.release_lock()
         log.info("event=stopped %s", kv(pid=os.getpid()))
