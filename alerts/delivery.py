@@ -92,13 +92,19 @@ def idempotency_key(dedupe_keys: list[str]) -> str:
     return "fw-" + hashlib.sha256("\n".join(sorted(dedupe_keys)).encode()).hexdigest()[:32]
 
 
-def _looks_uncertain(error: str) -> bool:
-    """The request may have reached the receiver: it timed out or the connection died after sending."""
+def _looks_uncertain(error: str, seconds: float, timeout: float) -> bool:
+    """The request may have reached the receiver: no answer within the timeout, or cut mid-way.
+
+    apprise reports every transport problem as the same "connection error" warning, so the
+    timeout is recognised by the time it took: a refused connection fails at once, a channel
+    that did not answer fails at the read timeout.
+    """
     e = error.lower()
-    if "connect timeout" in e or "connection refused" in e or "newconnectionerror" in e:
+    if "connection refused" in e:
         return False
-    return any(s in e for s in ("read timed out", "readtimeout", "timed out", "remotedisconnected",
-                                "connection aborted", "connection reset"))  # fmt: skip
+    return seconds >= 0.9 * timeout or any(
+        s in e for s in ("timed out", "remotedisconnected", "connection aborted")
+    )
 
 
 @dataclass
@@ -143,16 +149,17 @@ class Sender:
         if self.headers is not None and key:
             self.headers["Idempotency-Key"] = key
             self.headers["X-Filingwatch-Event"] = event or key
+        started = time.monotonic()
         try:
-            result = self.app.notify(title=title, body=body, log_level="DEBUG")
+            result = self.app.notify(title=title, body=body)
         except Exception as exc:  # a plugin bug must not kill the deliverer
             return Outcome(False, f"{type(exc).__name__}: {exc}")
         if result:
             return Outcome(True)
-        logs = [e.message for e in result.logs()]
         shown = [e.message for e in result.logs() if str(e.level) in ("WARNING", "ERROR")]
-        detail = " ".join(logs)
-        uncertain = _looks_uncertain(detail)
+        uncertain = _looks_uncertain(
+            " ".join(shown), time.monotonic() - started, self.channel.timeout
+        )
         error = "; ".join(shown[-3:]) or f"apprise reported failure ({self.where})"
         if uncertain:
             error = f"no answer within {self.channel.timeout:g} s (outcome unknown): {error}"
