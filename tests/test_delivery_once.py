@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -130,7 +131,9 @@ def test_ops_rows_go_before_queued_chat_rows_on_the_same_channel(tmp_path):
         cfg = make_cfg(tmp_path, {"hook": hook.url()}, alerts='ops_channels = ["hook"]')
         record(cfg, 5)
         db = dbconn.open_db(cfg.db_path)
-        db.execute("INSERT INTO incidents (id, source, kind, opened_at) VALUES (1, 'csrcfd', 'unhealthy', 'x')")
+        db.execute(
+            "INSERT INTO incidents (id, source, kind, opened_at) VALUES (1, 'csrcfd', 'unhealthy', 'x')"
+        )
         enqueue_health(db, 1, "open", ("hook",), {"source": "csrcfd", "detail": "down"})
         db.conn.close()
         d = deliverer(cfg)
@@ -155,3 +158,20 @@ def test_each_message_is_marked_sent_before_the_next_is_sent(tmp_path):
         d.senders.get("hook").send = send_and_look
         d.deliver_due()
         assert seen == [0, 1, 2, 3, 4, 5]
+
+
+def test_sigkill_of_a_real_deliverer_loses_nothing_and_repeats_at_most_one_per_kill(tmp_path):
+    """The documented window: a kill while a request is on the wire repeats that one message.
+
+    Four SIGKILLs of `filingwatch alerts deliver` at random moments while a slow receiver
+    answers; uncertain rows are retried at once here (uncertain_retry = 0.05), the worst case.
+    """
+    from alerts.faults import kill_harness
+
+    with WebhookReceiver(delay=0.15) as slow:
+        cfg = make_cfg(tmp_path, {"slow": slow.url()}, alerts="uncertain_retry = 0.05")
+        record(cfg, 30)
+        report = kill_harness(Path(cfg.path), cfg.db_path, slow, kills=4, seed=11)
+    assert report.kills >= 3  # the deliverer was running when killed
+    assert report.unsent == 0 and report.lost == 0 and report.delivered == 30
+    assert report.duplicates <= report.kills, report
