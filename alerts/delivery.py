@@ -381,10 +381,17 @@ class Deliverer:
             if channel is not None:
                 where += " AND channel = ?"
                 params.append(channel)
+            cap = 1000 if limit is None else limit
+            # ops rows first (a separate query: sorting every due row by kind on each claim
+            # made a 1,000-row queue quadratic)
             due = self.db.conn.execute(
-                f"{_ROW} WHERE {where} ORDER BY kind = 'health' DESC, id LIMIT ?",
-                [*params, 1000 if limit is None else limit],
+                f"{_ROW} WHERE kind = 'health' AND {where} ORDER BY id LIMIT ?", [*params, cap]
             ).fetchall()
+            if len(due) < cap:
+                due += self.db.conn.execute(
+                    f"{_ROW} WHERE kind != 'health' AND {where} ORDER BY id LIMIT ?",
+                    [*params, cap - len(due)],
+                ).fetchall()
             keys = sorted({r[4] for r in due if r[4]})
             if keys:  # a digest goes out whole once any of its rows is due
                 seen = {r[0] for r in due}
@@ -538,23 +545,73 @@ class Deliverer:
                 " AND due_at <= ?", [now],
             )]  # fmt: skip
 
+    def defer_channel(self, channel: str, seconds: float, error: str) -> int:
+        """A channel that keeps failing: its other due rows wait `seconds` without being tried.
+
+        Trying each of a dead channel's 1,000 queued rows in turn costs 1,000 failed connections
+        a round; after FAILS_BEFORE_DEFER failures in a row the rest simply wait for the back-off.
+        """
+        until = time.time() + seconds
+
+        def run() -> int:
+            return self.db.conn.execute(
+                "UPDATE outbox SET due_at = max(due_at, ?), last_error = coalesce(last_error, ?)"
+                " WHERE channel = ? AND status = 'pending' AND due_at < ?",
+                [until, f"not tried: the channel failed just before ({error})", channel, until],
+            ).rowcount
+
+        n = self._write(run)
+        if n:
+            log.warning(
+                "event=channel_deferred channel=%s rows=%d retry_in=%.0fs", channel, n, seconds
+            )
+        return n
+
+    FAILS_BEFORE_DEFER = 3
+    CLAIM_BATCH = 10  # messages a channel worker claims at once (ops rows still go next)
+
     def _channel_round(self, channel: str, now: float | None, deadline: float | None) -> Report:
         """Send what is due on one channel, one message at a time; each row at most once a round."""
         report = Report()
         tried: set[int] = set()
+        failures = 0
+        ops = channel in self.settings.options.ops_channels
         while not self.stop_event.is_set():
-            if deadline is not None and time.monotonic() > deadline:
-                break
-            messages = self.claim(now, channel=channel, limit=1)
+            messages = self.claim(now, channel=channel, limit=self.CLAIM_BATCH)
             if not messages:
                 break
-            m = messages[0]
-            if tried & set(m.ids):  # failed earlier this round and due again at `now`: next round
-                self.unclaim(messages)
+            reason = None
+            while messages and reason is None:
+                m = messages[0]
+                if deadline is not None and time.monotonic() > deadline or self.stop_event.is_set():
+                    reason = "stop"
+                elif tried & set(m.ids):  # failed earlier this round and due again at `now`
+                    reason = "stop"
+                elif ops and m.kind != "health" and self._ops_due(channel, now):
+                    reason = "ops"  # give the chat rows back, claim again: ops rows come first
+                else:
+                    messages.pop(0)
+                    tried.update(m.ids)
+                    r = self.send_one(m)
+                    report.add(r)
+                    failures = failures + 1 if r.failed else 0
+                    if failures >= self.FAILS_BEFORE_DEFER:
+                        reason = "failing"
+            self.unclaim(messages)  # the rest was never sent
+            if reason == "failing":
+                self.defer_channel(channel, self.backoff(1), report.errors[-1])
+            if reason in ("stop", "failing"):
                 break
-            tried.update(m.ids)
-            report.add(self.send_one(m))
         return report
+
+    def _ops_due(self, channel: str, now: float | None) -> bool:
+        """An ops row arrived on this channel while we hold chat rows: it goes next."""
+        clock = time.time() if now is None else now
+        with self._db_lock:
+            return bool(self.db.conn.execute(
+                "SELECT 1 FROM outbox WHERE channel = ? AND kind = 'health' AND status IN"
+                " ('pending', 'uncertain') AND due_at <= ? LIMIT 1", [channel, clock],
+            ).fetchone())  # fmt: skip
 
     def _parallel(self, channels: list[str], fn: Callable[[str], Report]) -> Report:
         total = Report()

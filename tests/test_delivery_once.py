@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import wait_for
 
 from alerts.config import settings
 from alerts.delivery import Deliverer
@@ -118,8 +119,10 @@ def test_a_hanging_channel_does_not_delay_another_channel(tmp_path):
             assert fast.wait_for(20)
             # every fast alert is in while the dead channel still holds its first request open
             assert dead.answered == 0 and len(dead.received) == 1
-            sent = rows(cfg, "channel", "status = 'sent'")
-            assert sent == [("fast",)] * 20  # and each was marked the moment it was answered
+            # ... and marked sent, while that request is still open
+            wait_for(lambda: len(rows(cfg, "id", "status = 'sent'")) == 20, what="fast rows sent")
+            assert rows(cfg, "channel", "status = 'sent'") == [("fast",)] * 20
+            assert dead.answered == 0
         finally:
             gate.set()
             t.join()
