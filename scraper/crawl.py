@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from scraper import crawl_lock
 from scraper.config import Config
 from scraper.core.timeutil import SHANGHAI
 from scraper.db import connection as dbconn
@@ -97,6 +98,7 @@ def run_crawl(
     """One run; the Twisted reactor cannot restart, so call this once per process."""
     spec = SOURCES[source]
     src = config.source(source)
+    crawl_lock.acquire(config.db_path, source)  # CrawlLocked: another crawl of it is running
     db = dbconn.open_db(config.db_path)
     mode = choose_mode(
         db, source, float(src.extra.get("full_sweep_hours", 0) or 0), backfill=backfill, full=full

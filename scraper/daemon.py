@@ -22,6 +22,7 @@ instead of sleeping.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import logging
@@ -48,6 +49,7 @@ from alerts.config import AlertSettings, parse_duration, settings
 from alerts.delivery import Deliverer, check_channels, masked
 from scraper.config import Config, ConfigError, line_of
 from scraper.core.timeutil import SHANGHAI
+from scraper.crawl_lock import EXIT_LOCKED
 from scraper.db import connection as dbconn
 from scraper.db import runs
 
@@ -58,6 +60,33 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(SHANGHAI)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> Callable[[], None]:
+    """preexec_fn for a crawl: the kernel SIGKILLs it when the daemon dies, even by SIGKILL.
+
+    Without it a crawl outlived a killed daemon and the restarted daemon crawled the same source
+    beside the orphan. (Linux delivers the signal when the forking *thread* exits; crawls are
+    started from scheduler pool threads that live as long as the daemon.) The crawl also leads
+    its own process group (start_new_session), which stop() signals as a whole.
+    """
+
+    try:  # loaded here, in the parent: the child between fork and exec should do no more than call
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: the process group still serves stop()
+        prctl = None
+
+    def preexec() -> None:
+        if prctl is None:
+            return
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the daemon died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 class DaemonError(RuntimeError):
@@ -256,7 +285,8 @@ class Daemon:
                     return None
                 # own session: stopping the crawl signals its whole process group
                 proc = subprocess.Popen(self.crawl_command(source), stdout=out, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+                                        stdin=subprocess.DEVNULL, start_new_session=True,
+                                        preexec_fn=die_with_parent(os.getpid()))  # fmt: skip
                 self._procs[source] = proc
             failure = None
             try:
@@ -272,6 +302,13 @@ class Daemon:
         if self.stop_event.is_set():
             log.info("event=crawl_abandoned %s", kv(source=source, rc=proc.returncode))
             return outcome  # we stopped it: not a source problem; the next start checks health
+        if failure is None and proc.returncode == EXIT_LOCKED:
+            # another crawl of this source holds its lock (a manual `filingwatch crawl`, or an
+            # orphan of a killed daemon): skip this turn, it is not the source's fault
+            log.warning(
+                "event=crawl_skipped %s", kv(source=source, why="another crawl of it is running")
+            )
+            return outcome
         if failure is None and (
             proc.returncode not in (0, 1) or self._last_run_id(source) == before
         ):

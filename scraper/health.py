@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
+from scraper import crawl_lock
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
 from scraper.db import runs
@@ -91,8 +93,15 @@ class RunHealthExtension:
 
     def spider_opened(self, spider):
         settings = self.crawler.settings
-        db = dbconn.open_db(settings["FILINGWATCH_DB"])
         source = getattr(spider, "source", spider.name)
+        try:  # one crawl per source: before any run state is read or marked
+            crawl_lock.acquire(settings["FILINGWATCH_DB"], source)
+        except crawl_lock.CrawlLocked as exc:
+            log.error("source=%s refused: %s", source, exc)
+            self.crawler.fw_run = None
+            self.crawler.stats.set_value("filingwatch/refused", str(exc))
+            raise CloseSpider("crawl_locked") from None
+        db = dbconn.open_db(settings["FILINGWATCH_DB"])
         runs.mark_stale_runs(db, source)
         broken = settings.get("FILINGWATCH_BROKEN_DIR")
         rec = RunRecorder(
@@ -107,11 +116,15 @@ class RunHealthExtension:
         self.crawler.fw_known = KnownState(db)
 
     def spider_error(self, failure, response, spider):
-        rec: RunRecorder = self.crawler.fw_run
+        rec: RunRecorder | None = self.crawler.fw_run
+        if rec is None:
+            return
         rec.problem("spider_error", response.url, repr(failure.value), body=response.body)
 
     def spider_closed(self, spider, reason):
-        rec: RunRecorder = self.crawler.fw_run
+        rec: RunRecorder | None = self.crawler.fw_run
+        if rec is None:  # refused by the crawl lock: no run of ours to close
+            return
         statsc = self.crawler.stats
         requests = int(statsc.get_value("downloader/request_count", 0) or 0)
         errors = [p for p in rec.problems if p["severity"] == "error"]
