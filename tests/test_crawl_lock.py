@@ -51,10 +51,16 @@ def test_a_second_crawl_of_a_source_is_refused_while_the_first_runs(replay, make
     assert again.returncode == 0, again.stderr[-1500:]
 
 
-def test_a_crawl_dies_with_its_daemon(tmp_path, replay, make_config):
+def test_a_crawl_dies_with_its_daemon(tmp_path, replay):
     """SIGKILL the daemon mid-crawl: the crawl subprocess goes too (parent-death signal)."""
-    cfg = make_config(replay.base_url, extra='[daemon]\nrun_on_start = true\n')
-    fault = replay.add_fault("slow", site="csrcfd", path=r"index_2\.html", delay=60.0, count=1)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[database]\npath = "{tmp_path / "filingwatch.db"}"\n'
+        "[crawl]\ndownload_delay = 0\ntimeout = 600\nretries = 0\n"  # the crawl would wait 10 min
+        f'[sources.csrcfd]\nbase_url = "{replay.base_url}"\nfallback_base_url = ""\n',
+        encoding="utf-8",
+    )
+    fault = replay.add_fault("slow", site="csrcfd", path=r"index_2\.html", delay=600.0, count=1)
     daemon = start("-m", "scraper.cli", "run", "--config", str(cfg))
     try:
         wait_for(lambda: fault.count == 0, timeout=120)
