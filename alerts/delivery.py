@@ -49,7 +49,7 @@ from apprise.decorators import notify
 from alerts import render
 from alerts.config import AlertSettings, Channel, settings
 from scraper.config import Config, ConfigError
-from scraper.core.textsafe import mask_url, strip_controls
+from scraper.core.textsafe import mask_url, mask_urls_in, strip_controls
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
 
@@ -163,7 +163,7 @@ class Sender:
         error = "; ".join(shown[-3:]) or f"apprise reported failure ({self.where})"
         if uncertain:
             error = f"no answer within {self.channel.timeout:g} s (outcome unknown): {error}"
-        return Outcome(False, strip_controls(mask_url_text(error), newlines=False), uncertain)
+        return Outcome(False, strip_controls(mask_urls_in(error), newlines=False), uncertain)
 
 
 class Senders:
@@ -183,14 +183,6 @@ class Senders:
     def send(self, name: str, title: str, body: str) -> tuple[bool, str | None]:
         out = self.get(name).send(title, body)
         return out.ok, out.error
-
-
-_URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s'\"<>]+", re.I)
-
-
-def mask_url_text(text: str) -> str:
-    """Every URL inside an error message masked (apprise errors quote the target)."""
-    return _URL_IN_TEXT.sub(lambda m: mask_url(m[0]), text)
 
 
 @dataclass

@@ -82,9 +82,12 @@ def mask_url(url: str) -> str:
         elif scheme not in _PATH_TOKEN_SCHEMES:
             user = user if len(user) < 8 else MASK
         netloc = f"{user}@{host}"
-    elif scheme not in _PATH_TOKEN_SCHEMES and "." not in netloc and ":" not in netloc and netloc:
-        # tgram://123456:ABC.../chat style: the "host" is the token itself
-        netloc = MASK if len(netloc) >= 8 else netloc
+    elif scheme not in _PATH_TOKEN_SCHEMES and netloc:
+        host, _, port = netloc.rpartition(":") if ":" in netloc else (netloc, "", "")
+        if port and not port.isdigit():  # tgram://123456:ABC-token/chat: "bot id:token"
+            netloc = f"{host}:{MASK}"
+        elif "." not in host and len(host) >= 8:  # the "host" is a token itself
+            netloc = MASK + (f":{port}" if port else "")
     segments = parts.path.split("/")
     if scheme in _PATH_TOKEN_SCHEMES:
         segments = [MASK if _secretish(s) else s for s in segments]
@@ -98,3 +101,13 @@ def mask_url(url: str) -> str:
         ]
         query = "?" + "&".join(f"{quote(k, safe='+')}={quote(v, safe='*:/,@')}" for k, v in pairs)
     return f"{parts.scheme}://{netloc}{'/'.join(segments)}{query}"
+
+
+_URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s'\"<>]+", re.I)
+
+
+def mask_urls_in(text):
+    """Every URL inside a message (an error quoting its target) masked; None stays None."""
+    if not isinstance(text, str):
+        return text
+    return _URL_IN_TEXT.sub(lambda m: mask_url(m[0]), text)
