@@ -35,6 +35,8 @@ class CrawlConfig:
     backoff_max: float = 60.0
     user_agent: str = DEFAULT_USER_AGENT
     run_timeout: float = 900.0
+    broken_max_file_mb: float = 5.0  # the most of one failed page kept in data/broken
+    broken_max_source_mb: float = 50.0  # data/broken/<source> is pruned (oldest first) to this
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ CRAWL_RANGES: dict[str, tuple[float, float, bool]] = {
     "backoff_base": (0.0, 3600.0, True),
     "backoff_max": (0.0, 86400.0, True),
     "run_timeout": (0.0, 7 * 86400.0, True),
+    "broken_max_file_mb": (0.0, 10_000.0, True),
+    "broken_max_source_mb": (0.0, 100_000.0, True),
 }
 
 
@@ -225,10 +229,14 @@ def parse(text: str, path: str = "<config>") -> Config:
             "backoff_max": (float, CrawlConfig.backoff_max),
             "user_agent": (str, CrawlConfig.user_agent),
             "run_timeout": (float, CrawlConfig.run_timeout),
+            "broken_max_file_mb": (float, CrawlConfig.broken_max_file_mb),
+            "broken_max_source_mb": (float, CrawlConfig.broken_max_source_mb),
         },
     )
     for key, (low, high, low_open) in CRAWL_RANGES.items():
         check_range(ctx, f"crawl.{key}", crawl_raw[key], low, high, low_open=low_open)
+    if crawl_raw["broken_max_source_mb"] < crawl_raw["broken_max_file_mb"]:
+        raise ctx.error("crawl.broken_max_source_mb", "expected at least crawl.broken_max_file_mb")
     if crawl_raw["backoff_max"] < crawl_raw["backoff_base"]:
         raise ctx.error("crawl.backoff_max", "expected at least crawl.backoff_base")
     _check_timezone(ctx, database["timezone"])

@@ -60,6 +60,8 @@ def build_settings(config: Config, overrides: dict | None = None) -> Settings:
             "FILINGWATCH_DB": str(config.db_path),
             "FILINGWATCH_CONFIG": config.path if config.path != "<defaults>" else None,
             "FILINGWATCH_BROKEN_DIR": str(config.broken_dir),
+            "FILINGWATCH_BROKEN_MAX_FILE": c.broken_max_file_mb * 1024 * 1024,
+            "FILINGWATCH_BROKEN_MAX_SOURCE": c.broken_max_source_mb * 1024 * 1024,
         },
         priority="cmdline",
     )

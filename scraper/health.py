@@ -6,7 +6,6 @@ spiders and pipelines report through `crawler.fw_run`, and decides the run's hea
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from scraper import crawl_lock
-from scraper.core.timeutil import now_iso
+from scraper.broken_store import BrokenStore
 from scraper.db import connection as dbconn
 from scraper.db import runs
 from scraper.db.known import KnownState
@@ -38,6 +37,8 @@ class RunRecorder:
     mode: str
     db: Any
     broken_dir: Path | None
+    broken_max_file: int = 5 * 1024 * 1024
+    broken_max_source: int = 50 * 1024 * 1024
     run_id: int = 0
     pages: int = 0
     items: int = 0
@@ -51,7 +52,8 @@ class RunRecorder:
         severity = "error" if kind in ERROR_KINDS else "warning"
         entry = {"kind": kind, "severity": severity, "url": url, "message": message[:500]}
         if body is not None and self.broken_dir is not None:
-            entry["saved"] = str(save_broken(self.broken_dir, self.source, url, body, kind, **meta))
+            store = BrokenStore(self.broken_dir, self.broken_max_file, self.broken_max_source)
+            entry["saved"] = str(store.save(self.source, url, body, kind, **meta))
         self.problems.append(entry)
         (log.error if severity == "error" else log.warning)(
             "source=%s problem=%s url=%s %s", self.source, kind, url, message
@@ -66,16 +68,8 @@ class RunRecorder:
 
 
 def save_broken(root: Path, source: str, url: str, body: bytes, reason: str, **meta) -> Path:
-    """Keep a page that failed to parse (raw bytes + a JSON sidecar) so it can be replayed."""
-    folder = Path(root) / source
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = now_iso().replace(":", "").replace("+", "_")
-    digest = hashlib.sha1(body).hexdigest()[:10]
-    path = folder / f"{stamp}-{digest}.body"
-    path.write_bytes(body)
-    sidecar = {"url": url, "reason": reason, "saved_at": now_iso(), **meta}
-    path.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False, indent=2), "utf-8")
-    return path
+    """Keep a page that failed to parse so it can be replayed (default caps; see BrokenStore)."""
+    return BrokenStore(root).save(source, url, body, reason, **meta)
 
 
 class RunHealthExtension:
@@ -109,6 +103,8 @@ class RunHealthExtension:
             mode=getattr(spider, "mode", "incremental"),
             db=db,
             broken_dir=Path(broken) if broken else None,
+            broken_max_file=int(settings.getfloat("FILINGWATCH_BROKEN_MAX_FILE", 5 * 1024 * 1024)),
+            broken_max_source=int(settings.getfloat("FILINGWATCH_BROKEN_MAX_SOURCE", 50 * 1024 * 1024)),
         )
         rec.run_id = runs.start_run(db, source, rec.mode)
         self.crawler.fw_run = rec
