@@ -65,6 +65,7 @@ FUZZY_WINDOW = FUZZY_BLOCK_LIMIT // 2
 PENDING_WINDOW = 100
 MAX_COMPARISONS = 2 * FUZZY_WINDOW + 2 * PENDING_WINDOW
 MAX_CANDIDATES = 20  # candidates recorded per new name (the best ones)
+CHECK_EVERY = 64  # names between two stop checks (run_timeout, SIGTERM)
 CHUNK = 500
 
 # (input key attribute, stored alias kind) -> score
@@ -482,10 +483,14 @@ def observe(items: Iterable) -> list[Observed]:
     return list(seen.values())
 
 
-def ensure_companies(db, items: Iterable, now: str, stats: dict | None = None) -> dict[str, int]:
+def ensure_companies(
+    db, items: Iterable, now: str, stats: dict | None = None, check=None
+) -> dict[str, int]:
     """name_key(name) -> company id for every observed name, creating or attaching as needed.
 
     `stats`, when given, receives the fuzzy comparison counts (total and the most for one name).
+    `check`, when given, is called every CHECK_EVERY names and may raise to abandon the batch
+    (run_timeout or SIGTERM during a long write; the caller's transaction rolls back).
     """
     observed = observe(items)
     if not observed:
@@ -495,7 +500,9 @@ def ensure_companies(db, items: Iterable, now: str, stats: dict | None = None) -
     ids: dict[str, int] = {}
     # Full legal names first, so short forms and English names of the same batch meet them.
     order = sorted(observed, key=lambda o: (-legal_rank(o.name), -len(o.keys.full), o.keys.full))
-    for o in order:
+    for i, o in enumerate(order):
+        if check is not None and i % CHECK_EVERY == 0:
+            check()
         d = r.decide(o)
         if d.company_id is not None:
             cid = d.company_id

@@ -28,6 +28,7 @@ ERROR_KINDS = {
     "challenge_page", "table_missing", "zero_rows", "parse_error", "bad_payload", "http_error",
     "missing_field", "network_error", "spider_error",
     "file_missing",  # hkex_app: a status file that loaded before answers 404
+    "run_stopped", "run_timeout",  # stopped mid-write / cut by run_timeout: say where
 }  # fmt: skip
 
 
@@ -80,6 +81,8 @@ class RunHealthExtension:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        self.last_url: str | None = None  # the run's last request: where a timed-out run was
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -104,12 +107,17 @@ class RunHealthExtension:
             db=db,
             broken_dir=Path(broken) if broken else None,
             broken_max_file=int(settings.getfloat("FILINGWATCH_BROKEN_MAX_FILE", 5 * 1024 * 1024)),
-            broken_max_source=int(settings.getfloat("FILINGWATCH_BROKEN_MAX_SOURCE", 50 * 1024 * 1024)),
+            broken_max_source=int(
+                settings.getfloat("FILINGWATCH_BROKEN_MAX_SOURCE", 50 * 1024 * 1024)
+            ),
         )
         rec.run_id = runs.start_run(db, source, rec.mode)
         self.crawler.fw_run = rec
         # what spiders may read of the stored state: a read-only port, never the connection
         self.crawler.fw_known = KnownState(db)
+
+    def request_scheduled(self, request, spider=None):
+        self.last_url = request.url
 
     def spider_error(self, failure, response, spider):
         rec: RunRecorder | None = self.crawler.fw_run
@@ -122,6 +130,12 @@ class RunHealthExtension:
         if rec is None:  # refused by the crawl lock: no run of ours to close
             return
         statsc = self.crawler.stats
+        if reason == "closespider_timeout" and not any(
+            p["kind"] in ("run_timeout", "run_stopped") for p in rec.problems
+        ):  # a run cut by run_timeout says so, and where it was
+            limit = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
+            rec.problem("run_timeout", self.last_url or "",
+                        f"run stopped by run_timeout ({limit:g} s) before it finished")  # fmt: skip
         requests = int(statsc.get_value("downloader/request_count", 0) or 0)
         errors = [p for p in rec.problems if p["severity"] == "error"]
         health = rec.health(reason)
