@@ -178,3 +178,36 @@ def test_sigkill_of_a_real_deliverer_loses_nothing_and_repeats_at_most_one_per_k
     assert report.kills >= 3  # the deliverer was running when killed
     assert report.unsent == 0 and report.lost == 0 and report.delivered == 30
     assert report.duplicates <= report.kills, report
+
+
+def test_a_long_write_elsewhere_delays_marks_but_never_loses_them(tmp_path, caplog):
+    """'database is locked' past the busy timeout: the deliverer retries its commit, no crash."""
+    import logging
+    import sqlite3
+
+    with WebhookReceiver() as hook:
+        cfg = make_cfg(tmp_path, {"hook": hook.url()})
+        record(cfg, 2)
+        d = deliverer(cfg)
+        d.db.conn.execute("PRAGMA busy_timeout = 50")  # give up on the lock fast, to retry
+        writer = sqlite3.connect(cfg.db_path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # a crawl's long write holds the lock
+        busy = threading.Event()
+
+        class Watch(logging.Handler):
+            def emit(self, record):
+                if "db_busy" in record.getMessage():
+                    busy.set()
+
+        watch = Watch()
+        logging.getLogger("filingwatch.delivery").addHandler(watch)
+        t = threading.Thread(target=lambda: d.deliver_due())
+        t.start()
+        try:
+            assert busy.wait(60)  # the deliverer hit the lock and is retrying, not dead
+        finally:
+            writer.execute("COMMIT")  # the long write ends
+            t.join()
+            logging.getLogger("filingwatch.delivery").removeHandler(watch)
+            writer.close()
+        assert rows(cfg) == [("sent",), ("sent",)] and len(hook.received) == 2
