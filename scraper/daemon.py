@@ -48,6 +48,7 @@ from alerts import incidents
 from alerts.config import AlertSettings, parse_duration, settings
 from alerts.delivery import Deliverer, check_channels, masked
 from scraper.config import Config, ConfigError, line_of
+from scraper.core.textsafe import strip_controls
 from scraper.core.timeutil import SHANGHAI
 from scraper.crawl_lock import EXIT_LOCKED
 from scraper.db import connection as dbconn
@@ -97,7 +98,7 @@ class DaemonError(RuntimeError):
 
 
 def _kv(value) -> str:
-    text = str(value)
+    text = strip_controls(str(value), newlines=False)  # scraped text (crawl log tails) is hostile
     if text == "" or any(c in text for c in ' ="\n\t'):
         return json.dumps(text, ensure_ascii=False)
     return text

@@ -17,6 +17,7 @@ from scrapy.exceptions import CloseSpider
 
 from scraper import crawl_lock
 from scraper.broken_store import BrokenStore
+from scraper.core.textsafe import strip_controls
 from scraper.db import connection as dbconn
 from scraper.db import runs
 from scraper.db.known import KnownState
@@ -51,6 +52,8 @@ class RunRecorder:
 
     def problem(self, kind: str, url: str, message: str, body: bytes | None = None, **meta) -> None:
         severity = "error" if kind in ERROR_KINDS else "warning"
+        message = strip_controls(message, newlines=False)  # it quotes scraped text; it is logged
+        url = strip_controls(url, newlines=False)
         entry = {"kind": kind, "severity": severity, "url": url, "message": message[:500]}
         if body is not None and self.broken_dir is not None:
             store = BrokenStore(self.broken_dir, self.broken_max_file, self.broken_max_source)

@@ -99,7 +99,9 @@ def test_capture_fetches_http_only(tmp_path, cli):
 def test_tokens_in_webhook_paths_are_masked():
     token = "a1b2c3d4e5f6g7h8i9j0"
     assert token not in mask_url(f"json://hooks.example.com/hook/{token}")
-    assert mask_url(f"json://hooks.example.com/hook/{token}").startswith("json://hooks.example.com/hook/")
+    assert mask_url(f"json://hooks.example.com/hook/{token}").startswith(
+        "json://hooks.example.com/hook/"
+    )
     assert token not in mask_url(f"forms://u:{token}@example.com/x?+Authorization=Bearer%20{token}")
     assert token not in mask_url(f"tgram://123456789:{token}/-100123")
     assert token not in delivery.masked(f"json://127.0.0.1:9/hook/{token}")
@@ -124,7 +126,9 @@ def test_escape_sequences_are_stripped():
     clean = strip_controls(HOSTILE)
     assert clean == "超聚变数字技术股份有限公司31m报告" or "\x1b" not in clean
     assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in clean)
-    assert strip_controls("a\nb\tc") == "a\nb\tc" and strip_controls("a\nb", newlines=False) == "a b"
+    assert (
+        strip_controls("a\nb\tc") == "a\nb\tc" and strip_controls("a\nb", newlines=False) == "a b"
+    )
 
 
 def test_scraped_escape_sequences_never_reach_the_terminal(tmp_path, cli, monkeypatch):
@@ -150,3 +154,14 @@ def test_scraped_escape_sequences_never_reach_the_terminal(tmp_path, cli, monkey
     shown = stream.getvalue()
     assert "报告" in shown and "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
     json.dumps(shown)
+
+
+def test_run_problems_and_daemon_log_fields_lose_escape_sequences(tmp_path):
+    from scraper.daemon import kv
+    from scraper.health import RunRecorder
+
+    rec = RunRecorder(source="csrcfd", mode="full", db=None, broken_dir=None)
+    rec.problem("unknown_status", "http://x/\x1b[2J", f"unknown status {HOSTILE}")
+    entry = rec.problems[0]
+    assert "\x1b" not in entry["message"] + entry["url"] and "报告" in entry["message"]
+    assert "\x1b" not in kv(failure=HOSTILE) and "\x07" not in kv(failure=HOSTILE)
