@@ -83,3 +83,23 @@ def test_a_crawl_dies_with_its_daemon(tmp_path, replay):
         if daemon.poll() is None:
             daemon.kill()
             daemon.wait()
+
+
+def test_the_daemon_skips_a_turn_when_the_source_is_locked_without_an_incident(tmp_path, replay):
+    from scraper import config
+    from scraper.daemon import Daemon
+
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\npath = "{tmp_path / "fw.db"}"\n[sources.csrcfd]\n'
+                    f'base_url = "{replay.base_url}"\nfallback_base_url = ""\n', "utf-8")  # fmt: skip
+    cfg = config.load(path)
+    crawl_lock.acquire(cfg.db_path, "csrcfd")  # a manual crawl of csrcfd is running
+    try:
+        daemon = Daemon(cfg)
+        outcome = daemon.run_source("csrcfd")
+    finally:
+        crawl_lock.release(cfg.db_path, "csrcfd")
+    assert outcome.returncode == crawl_lock.EXIT_LOCKED and outcome.failure is None
+    assert count(cfg.db_path, "SELECT count(*) FROM incidents") == 0
+    assert count(cfg.db_path, "SELECT count(*) FROM source_runs") == 0
+    assert replay.requests("csrcfd") == []
