@@ -48,7 +48,9 @@ class BrokenStore:
             "size": len(body), "kept": len(kept), "truncated": len(kept) < len(body), "seen": 1,
             **meta,
         }  # fmt: skip
-        path.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False, indent=2), "utf-8")
+        path.with_suffix(".json").write_text(
+            json.dumps(sidecar, ensure_ascii=False, indent=2), "utf-8"
+        )
         self.prune(folder, keep=path)
         return path
 
