@@ -136,7 +136,8 @@ class Sender:
         plugin = app[0]
         timeout = channel.timeout
         plugin.socket_read_timeout = timeout
-        plugin.socket_connect_timeout = min(timeout, 10.0)
+        # connect timeouts stay below 0.9 x timeout, so they never look like "no answer"
+        plugin.socket_connect_timeout = min(timeout / 2, 10.0)
         scheme = url.split("://", 1)[0].lower()
         self.headers = plugin.headers if scheme in _HEADER_SCHEMES and isinstance(
             getattr(plugin, "headers", None), dict) else None  # fmt: skip
