@@ -147,10 +147,10 @@ def alerts_deliver(timeout, config_path, db_path):
     report = deliverer.drain(timeout=timeout)
     deliverer.close()
     click.echo(f"sent={report.sent} messages={report.messages} failed={report.failed} "
-               f"still_pending={deliverer.pending()}")  # fmt: skip
+               f"uncertain={report.uncertain} still_pending={deliverer.pending()}")  # fmt: skip
     for error in report.errors:
         click.echo(f"  {error}", err=True)
-    sys.exit(1 if report.failed else 0)
+    sys.exit(1 if report.failed or report.uncertain else 0)
 
 
 COMMANDS = (match, alerts)
