@@ -79,6 +79,7 @@ def alerts_test(channels, config_path):
     from alerts.config import settings
     from alerts.delivery import check_channels, send_test
     from scraper.config import ConfigError
+    from scraper.core.textsafe import mask_urls_in
 
     cfg = load_config(config_path)
     s = settings(cfg)
@@ -95,7 +96,8 @@ def alerts_test(channels, config_path):
     failed = 0
     for name, url, ok, error in send_test(s, list(channels) or None):
         click.echo(
-            f"{'ok    ' if ok else 'FAILED'} {name:12} {url}" + (f"  {error}" if error else "")
+            f"{'ok    ' if ok else 'FAILED'} {name:12} {url}"
+            + (f"  {mask_urls_in(error)}" if error else "")
         )
         failed += not ok
     sys.exit(1 if failed else 0)
@@ -112,7 +114,14 @@ def alerts_pending(limit, fmt, config_path, db_path):
 
     cfg = load_config(config_path, db_path)
     sql = outbox.rows_sql("status != 'sent'", order="id")
-    _emit(_read(cfg, sql, [limit]), fmt)
+    _emit(_masked(_read(cfg, sql, [limit])), fmt)
+
+
+def _masked(rows: list[dict]) -> list[dict]:
+    """Errors quote channel URLs; rows stored before masking must not print their tokens."""
+    from scraper.core.textsafe import mask_urls_in
+
+    return [{**r, "last_error": mask_urls_in(r.get("last_error"))} for r in rows]
 
 
 @alerts.command("history")
@@ -135,7 +144,7 @@ def alerts_history(limit, channel, rule, fmt, config_path, db_path):
         where.append("rule = ?")
         params.append(rule)
     sql = outbox.rows_sql(" AND ".join(where), order="sent_at DESC, id DESC")
-    _emit(_read(cfg, sql, [*params, limit]), fmt)
+    _emit(_masked(_read(cfg, sql, [*params, limit])), fmt)
 
 
 @alerts.command("deliver")
@@ -166,10 +175,10 @@ def alerts_deliver(timeout, loop, interval, config_path, db_path):
     report = deliverer.drain(timeout=timeout)
     deliverer.close()
     click.echo(f"sent={report.sent} messages={report.messages} failed={report.failed} "
-               f"still_pending={deliverer.pending()}")  # fmt: skip
+               f"uncertain={report.uncertain} still_pending={deliverer.pending()}")  # fmt: skip
     for error in report.errors:
         click.echo(f"  {error}", err=True)
-    sys.exit(1 if report.failed else 0)
+    sys.exit(1 if report.failed or report.uncertain else 0)
 
 
 def _deliver_loop(deliverer, timeout: float, interval: float) -> int:

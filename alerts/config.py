@@ -19,7 +19,7 @@ from typing import Any
 
 from alerts import render, sectors
 from alerts.rules import EVENT_NAMES, Rule, resolve_events
-from scraper.config import Config, KeyContext, _take, line_of, register_section
+from scraper.config import Config, KeyContext, _take, check_range, line_of, register_section
 from scraper.sources import SOURCES
 
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
@@ -31,7 +31,7 @@ def parse_duration(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
+        return float(value) if 0 <= value < float("inf") else None
     m = _DURATION_RE.match(str(value).strip())
     return float(m[1]) * _UNITS[m[2]] if m else None
 
@@ -43,6 +43,7 @@ class Channel:
     language: str | None  # None: [alerts] language
     key: str  # channels[N].url, for errors found later (apprise check)
     line: int | None
+    timeout: float = 20.0  # seconds to wait for the channel's answer (apprise rto/cto)
 
     def expanded_url(self) -> str:
         return os.path.expandvars(self.url)
@@ -56,6 +57,7 @@ class AlertOptions:
     retry_base: float = 30.0
     retry_max: float = 3600.0
     lease: float = 300.0
+    uncertain_retry: float = 600.0  # a send with no answer is retried this late, same key
     templates: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
@@ -173,7 +175,8 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
     channels: dict[str, Channel] = {}
     for i, table in enumerate(_list_of_tables(ctx, "channels", value)):
         prefix = f"channels[{i}]"
-        spec = {"name": (str, ""), "url": (str, ""), "language": (str, "")}
+        spec = {"name": (str, ""), "url": (str, ""), "language": (str, ""),
+                "timeout": (float, Channel.timeout)}  # fmt: skip
         values = _take(ctx, table, prefix, spec)
         name = values["name"].strip()
         if not name:
@@ -188,8 +191,11 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
             raise ctx.error(
                 f"{prefix}.language", f"expected one of {', '.join(render.LANGUAGES)}, got {lang!r}"
             )
+        check_range(ctx, f"{prefix}.timeout", values["timeout"], 0, 3600, low_open=True)
         key = f"{prefix}.url"
-        channels[name] = Channel(name, values["url"], lang, key, line_of(ctx.text, key))
+        channels[name] = Channel(
+            name, values["url"], lang, key, line_of(ctx.text, key), values["timeout"]
+        )
     return channels
 
 
@@ -206,6 +212,7 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         "max_per_message": (int, AlertOptions.max_per_message),
         "retry_base": (float, AlertOptions.retry_base), "retry_max": (float, AlertOptions.retry_max),
         "lease": (float, AlertOptions.lease),
+        "uncertain_retry": (float, AlertOptions.uncertain_retry),
     }  # fmt: skip
     values = _take(ctx, table, "alerts", spec)
     if values["language"] not in render.LANGUAGES:
@@ -221,17 +228,16 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
             raise ctx.error(
                 "alerts.ops_channels", f"unknown channel {name!r}; defined: {_fmt(known)}"
             )
-    if values["max_per_message"] < 1:
-        raise ctx.error("alerts.max_per_message", "expected at least 1")
-    if values["retry_base"] <= 0 or values["lease"] <= 0:
-        raise ctx.error(
-            "alerts.retry_base" if values["retry_base"] <= 0 else "alerts.lease",
-            "expected a positive number",
-        )
+    check_range(ctx, "alerts.max_per_message", values["max_per_message"], 1, 10_000)
+    for key, high in (("retry_base", 86400), ("retry_max", 7 * 86400), ("lease", 86400),
+                      ("uncertain_retry", 7 * 86400)):  # fmt: skip
+        check_range(ctx, f"alerts.{key}", values[key], 0, high, low_open=True)
+    if values["retry_max"] < values["retry_base"]:
+        raise ctx.error("alerts.retry_max", "expected at least alerts.retry_base")
     return AlertOptions(
         language=values["language"], ops_channels=ops, max_per_message=values["max_per_message"],
         retry_base=values["retry_base"], retry_max=values["retry_max"], lease=values["lease"],
-        templates=_templates(ctx, templates),
+        uncertain_retry=values["uncertain_retry"], templates=_templates(ctx, templates),
     )  # fmt: skip
 
 
@@ -271,10 +277,10 @@ def parse_daemon(value: Any, ctx: KeyContext) -> DaemonOptions:
     }  # fmt: skip
     values = _take(ctx, value or {}, "daemon", spec)
     for key in ("deliver_interval", "health_interval", "stop_timeout"):
-        if values[key] <= 0:
-            raise ctx.error(f"daemon.{key}", "expected a positive number of seconds")
-    if values["workers"] < 1:
-        raise ctx.error("daemon.workers", "expected at least 1")
+        check_range(ctx, f"daemon.{key}", values[key], 0, 86400, low_open=True)
+    check_range(ctx, "daemon.crawl_timeout", values["crawl_timeout"], 0, 7 * 86400)  # 0: default
+    check_range(ctx, "daemon.min_interval", values["min_interval"], 0, 86400)
+    check_range(ctx, "daemon.workers", values["workers"], 1, 64)
     return DaemonOptions(**values)
 
 

@@ -1,27 +1,46 @@
-"""Delivery: send due outbox rows through apprise, record every attempt, retry with back-off.
+"""Delivery: send due outbox rows through apprise, one message at a time, each outcome committed at once.
 
-Exactly once: a deliverer first *claims* rows (status 'sending', claimed_by, claim_until) in a
-write transaction, sends outside any transaction, then marks them 'sent' (or back to 'pending'
-with a later due_at). Two deliverers never send the same row; a sent row is never picked again.
-The one window left is a crash after the channel accepted a message and before the row is
-marked: when the claim expires (alerts.lease seconds) the row is sent again. That duplicate is
-the price of never losing a message; it needs a crash inside a sub-second window.
+Every outbox row moves through a small state machine, each step its own short transaction:
 
-Each channel gets its own Apprise object, because Apprise.notify() returns one result for all
-of its targets and we must know which channel failed. URLs are logged with secrets masked.
+    pending/uncertain --claim--> claimed --start--> sending --answer--> sent
+                                                              \\--error--> pending (back-off)
+                                                              \\--timeout--> uncertain (long back-off)
+
+* `claimed`: a deliverer holds the row but has not sent it. A crash here loses nothing and
+  sends nothing twice: the row returns to `pending` as soon as its owner is seen dead (same host,
+  pid gone) or its lease expires.
+* `sending`: the request is on the wire. The row is marked `sent` (or failed) the moment the
+  channel answers, before the next message is sent. A crash here is the one duplicate window:
+  the receiver may or may not have taken the message, so the row becomes `uncertain` and is
+  sent again only after `[alerts] uncertain_retry` seconds, with the same idempotency key.
+* A send that times out (the channel did not answer within its `timeout`) is also `uncertain`,
+  not failed: the receiver may well process it late, and re-sending at once is what made one
+  slow receiver get every alert on every retry.
+
+Each channel has its own worker thread (`run_workers`, `drain`), so a slow or dead channel delays
+only itself; within a channel, ops (health) rows are claimed before chat rows, and only one
+message is claimed at a time, so an incident never waits behind a queue of chat alerts.
+
+Webhook channels (json/form/xml) get `X-Filingwatch-Event` and `Idempotency-Key` headers, stable
+across retries of the same rows, so a receiver can collapse the rare repeat. Issue 12 owns what
+a message says (`compose` is the one place that asks for it); this module owns how and when.
+URLs are logged through scraper.core.textsafe.mask_url.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
+import socket
+import sqlite3
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import apprise
@@ -30,6 +49,7 @@ from apprise.decorators import notify
 from alerts import render
 from alerts.config import AlertSettings, Channel, settings
 from scraper.config import Config, ConfigError
+from scraper.core.textsafe import mask_url, mask_urls_in, strip_controls
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
 
@@ -38,12 +58,16 @@ log = logging.getLogger("filingwatch.delivery")
 _print_lock = threading.Lock()
 # Where console:// writes; tests and the demo may point it elsewhere.
 CONSOLE_STREAM: Callable[[], object] = lambda: sys.stdout  # noqa: E731
+HOST = socket.gethostname()
+# Webhook plugins whose `headers` dict apprise sends with each request.
+_HEADER_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
 
 
 @notify(on="console", name="filingwatch console")
 def _console(body, title, notify_type, *args, **kwargs) -> bool:
     """console:// — apprise has no stdout target; the demo and first-time users want one."""
     stream = CONSOLE_STREAM()
+    title, body = strip_controls(title, newlines=False), strip_controls(body)
     with _print_lock:
         print(f"┌─ {title}\n" + "\n".join(f"│ {line}" for line in body.split("\n")) + "\n└─",
               file=stream, flush=True)  # fmt: skip
@@ -56,46 +80,110 @@ def instantiate(url: str):
 
 
 def masked(url: str) -> str:
-    """The URL as apprise prints it with privacy on (passwords and tokens starred)."""
+    """The URL fit to print: apprise's privacy view, then our own masking of path tokens."""
     plugin = instantiate(url)
     if plugin is None:
-        return url.split("://", 1)[0] + "://…"
-    return plugin.url(privacy=True).split("?", 1)[0]
+        return mask_url(url.split("?", 1)[0])
+    return mask_url(plugin.url(privacy=True).split("?", 1)[0])
+
+
+def idempotency_key(dedupe_keys: list[str]) -> str:
+    """Stable for the same rows across every retry: what a receiver collapses repeats on."""
+    return "fw-" + hashlib.sha256("\n".join(sorted(dedupe_keys)).encode()).hexdigest()[:32]
+
+
+def _looks_uncertain(error: str, seconds: float, timeout: float) -> bool:
+    """The request may have reached the receiver: no answer within the timeout, or cut mid-way.
+
+    apprise reports every transport problem as the same "connection error" warning, so the
+    timeout is recognised by the time it took: a refused connection fails at once, a channel
+    that did not answer fails at the read timeout.
+    """
+    e = error.lower()
+    if "connection refused" in e:
+        return False
+    return seconds >= 0.9 * timeout or any(
+        s in e for s in ("timed out", "remotedisconnected", "connection aborted")
+    )
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    error: str | None = None
+    uncertain: bool = False  # the channel may have the message: retry late, same key
+
+
+class Sender:
+    """One channel's apprise object, used by one thread at a time (its worker)."""
+
+    def __init__(self, channel: Channel | None, name: str):
+        self.name = name
+        self.channel = channel
+        self.app: apprise.Apprise | None = None
+        self.where = name
+        self.problem: str | None = None
+        if channel is None:
+            self.problem = f"channel {name!r} is not configured"
+            return
+        url = channel.expanded_url()
+        self.where = masked(url)
+        app = apprise.Apprise()
+        if not app.add(url):
+            self.problem = f"apprise cannot use the URL of channel {name!r} ({self.where})"
+            return
+        self.app = app
+        plugin = app[0]
+        timeout = channel.timeout
+        plugin.socket_read_timeout = timeout
+        # connect timeouts stay below 0.9 x timeout, so they never look like "no answer"
+        plugin.socket_connect_timeout = min(timeout / 2, 10.0)
+        scheme = url.split("://", 1)[0].lower()
+        self.headers = plugin.headers if scheme in _HEADER_SCHEMES and isinstance(
+            getattr(plugin, "headers", None), dict) else None  # fmt: skip
+
+    def send(
+        self, title: str, body: str, key: str | None = None, event: str | None = None
+    ) -> Outcome:
+        if self.app is None:
+            return Outcome(False, self.problem)
+        if self.headers is not None and key:
+            self.headers["Idempotency-Key"] = key
+            self.headers["X-Filingwatch-Event"] = event or key
+        started = time.monotonic()
+        try:
+            result = self.app.notify(title=title, body=body)
+        except Exception as exc:  # a plugin bug must not kill the deliverer
+            return Outcome(False, f"{type(exc).__name__}: {exc}")
+        if result:
+            return Outcome(True)
+        shown = [e.message for e in result.logs() if str(e.level) in ("WARNING", "ERROR")]
+        uncertain = _looks_uncertain(
+            " ".join(shown), time.monotonic() - started, self.channel.timeout
+        )
+        error = "; ".join(shown[-3:]) or f"apprise reported failure ({self.where})"
+        if uncertain:
+            error = f"no answer within {self.channel.timeout:g} s (outcome unknown): {error}"
+        return Outcome(False, strip_controls(mask_urls_in(error), newlines=False), uncertain)
 
 
 class Senders:
-    """One Apprise object per channel, built on first use."""
+    """A Sender per channel name, built on first use (one per worker thread)."""
 
     def __init__(self, channels: dict[str, Channel]):
         self.channels = channels
-        self._cache: dict[str, tuple[apprise.Apprise, str]] = {}
+        self._cache: dict[str, Sender] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str) -> tuple[apprise.Apprise | None, str]:
+    def get(self, name: str) -> Sender:
         with self._lock:
             if name not in self._cache:
-                channel = self.channels.get(name)
-                if channel is None:
-                    return None, f"channel {name!r} is not configured"
-                url = channel.expanded_url()
-                app = apprise.Apprise()
-                if not app.add(url):
-                    return None, f"apprise cannot use the URL of channel {name!r} ({masked(url)})"
-                self._cache[name] = (app, masked(url))
+                self._cache[name] = Sender(self.channels.get(name), name)
             return self._cache[name]
 
     def send(self, name: str, title: str, body: str) -> tuple[bool, str | None]:
-        app, where = self.get(name)
-        if app is None:
-            return False, where
-        try:
-            result = app.notify(title=title, body=body)
-        except Exception as exc:  # a plugin bug must not kill the deliverer
-            return False, f"{type(exc).__name__}: {exc}"
-        if result:
-            return True, None
-        errors = [e.message for e in result.logs() if str(e.level) in ("WARNING", "ERROR")]
-        return False, "; ".join(errors[-3:]) or f"apprise reported failure ({where})"
+        out = self.get(name).send(title, body)
+        return out.ok, out.error
 
 
 @dataclass
@@ -105,7 +193,12 @@ class Message:
     ids: list[int]
     items: list[dict]
     attempts: int
+    keys: list[str] = field(default_factory=list)  # the rows' dedupe keys
     message_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    @property
+    def key(self) -> str:
+        return idempotency_key(self.keys or [str(i) for i in self.ids])
 
 
 @dataclass
@@ -113,21 +206,80 @@ class Report:
     sent: int = 0  # outbox rows delivered
     messages: int = 0
     failed: int = 0  # outbox rows that failed this round (they stay pending)
+    uncertain: int = 0  # outbox rows whose send timed out (retried late, same key)
     errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Report) -> None:
+        self.sent += other.sent
+        self.messages += other.messages
+        self.failed += other.failed
+        self.uncertain += other.uncertain
+        self.errors += other.errors
+
+
+_ROW = "SELECT id, kind, rule, channel, digest_key, payload, attempts, dedupe_key FROM outbox"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def owner_dead(claimed_by: str | None) -> bool:
+    """A claim made on this host by a process that no longer exists (worker ids name host and pid)."""
+    m = re.search(r"@([^:]+):(\d+):", claimed_by or "")
+    return bool(m) and m[1] == HOST and not _pid_alive(int(m[2]))
 
 
 class Deliverer:
+    """Claims, sends and marks outbox rows; `run_workers` keeps one thread per channel going."""
+
     def __init__(self, db, settings: AlertSettings, worker: str | None = None):
         self.db = db
         self.settings = settings
-        self.worker = worker or f"deliverer-{uuid.uuid4().hex[:8]}"
+        name = worker or "deliverer"
+        self.worker = f"{name}@{HOST}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.senders = Senders(settings.channels)
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="send")
+        self._db_lock = threading.RLock()  # one connection, many channel threads
+        self._report_lock = threading.Lock()
+        self._wake = threading.Condition()
+        self._woken = 0
+        self._threads: list[threading.Thread] = []
+        self.stop_event = threading.Event()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
+    def close(self, timeout: float | None = None) -> None:
+        """Stop the channel workers; one stuck in a send is bounded by its channel timeout."""
+        self.stop_event.set()
+        self.wake()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads = []
 
-    # -- claiming
+    # -- the database, serialised between channel threads, patient with a busy writer
+
+    def _write(self, fn: Callable[[], object], patience: float = 600.0):
+        """Run `fn` in one write transaction; retry while another process holds the write lock.
+
+        A crawl's long write can hold SQLite's lock past the busy timeout; losing a 'sent' mark
+        to "database is locked" would turn a delivered alert into a duplicate, so keep trying.
+        """
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                with self._db_lock, dbconn.transaction(self.db):
+                    return fn()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("event=db_busy %s", "retrying=1")
+                time.sleep(0.5)
 
     def _cap(self, rule: str | None) -> int:
         for r in self.settings.rules:
@@ -135,26 +287,113 @@ class Deliverer:
                 return r.max_per_message
         return self.settings.options.max_per_message
 
-    def claim(self, now: float | None = None) -> list[Message]:
-        """Claim every due row (and expired claims), grouped into messages of at most the cap."""
+    def _timeout(self, channel: str) -> float:
+        ch = self.settings.channels.get(channel)
+        return ch.timeout if ch else 30.0
+
+    # -- recovery of dead or stalled deliverers' rows
+
+    def recover(self, now: float | None = None) -> tuple[int, int]:
+        """Claims of dead owners or past their lease: claimed → pending, sending → uncertain.
+
+        Returns (released, uncertain). A row that was `sending` may have reached the channel,
+        so it waits `uncertain_retry` seconds before it is sent again (with the same key).
+        """
+        now = time.time() if now is None else now
+        later = self.settings.options.uncertain_retry
+
+        def run():
+            rows = self.db.conn.execute(
+                "SELECT id, status, claimed_by, claim_until FROM outbox"
+                " WHERE status IN ('claimed', 'sending') AND claimed_by != ?", [self.worker],
+            ).fetchall()  # fmt: skip
+            gone = [(i, s) for i, s, by, until in rows if (until or 0) < now or owner_dead(by)]
+            claimed = [i for i, s in gone if s == "claimed"]
+            sending = [i for i, s in gone if s == "sending"]
+            for part in dbconn.chunks(claimed):
+                self.db.conn.execute(
+                    "UPDATE outbox SET status = 'pending', claimed_by = NULL, claim_until = NULL"
+                    f" WHERE status = 'claimed' AND id IN ({dbconn.marks(part)})", list(part),
+                )  # fmt: skip
+            for part in dbconn.chunks(sending):
+                self.db.conn.execute(
+                    "UPDATE outbox SET status = 'uncertain', claimed_by = NULL, claim_until = NULL,"
+                    " due_at = ?, last_error = 'the deliverer stopped while sending: outcome unknown'"
+                    f" WHERE status = 'sending' AND id IN ({dbconn.marks(part)})", [now + later, *part],
+                )  # fmt: skip
+            return len(claimed), len(sending)
+
+        released, uncertain = self._write(run)
+        if released or uncertain:
+            log.warning("event=claims_recovered released=%d uncertain=%d", released, uncertain)
+        return released, uncertain
+
+    def release_claims(self, worker_like: str) -> int:
+        """Recover rows of dead deliverers matching a LIKE pattern now, without waiting for leases.
+
+        Only the daemon calls this, holding the lock that proves the previous daemon is gone:
+        its `claimed` rows go back to pending, its `sending` rows become `uncertain`.
+        """
+        later = self.settings.options.uncertain_retry
+        now = time.time()
+
+        def run():
+            a = self.db.conn.execute(
+                "UPDATE outbox SET status = 'pending', claim_until = NULL, claimed_by = NULL"
+                " WHERE status = 'claimed' AND claimed_by LIKE ? AND claimed_by != ?",
+                [worker_like, self.worker],
+            ).rowcount
+            b = self.db.conn.execute(
+                "UPDATE outbox SET status = 'uncertain', claim_until = NULL, claimed_by = NULL,"
+                " due_at = ?, last_error = 'the daemon died while sending: outcome unknown'"
+                " WHERE status = 'sending' AND claimed_by LIKE ? AND claimed_by != ?",
+                [now + later, worker_like, self.worker],
+            ).rowcount
+            return a + b
+
+        return self._write(run)
+
+    # -- claiming
+
+    def claim(
+        self, now: float | None = None, channel: str | None = None, limit: int | None = None
+    ) -> list[Message]:
+        """Claim due rows (ops rows first), grouped into messages of at most the cap.
+
+        `channel` limits the claim to one channel (a channel worker), `limit` to that many
+        messages (workers claim one at a time so a new ops row is next, not behind a batch).
+        """
         now = time.time() if now is None else now
         lease = self.settings.options.lease
-        with dbconn.transaction(self.db):
+
+        def run() -> list[Message]:
+            # an expired claim was never sent ('sending' rows go through recover() instead)
+            where = ("(status IN ('pending', 'uncertain') AND due_at <= ?"
+                     " OR status = 'claimed' AND claim_until < ?)")  # fmt: skip
+            params: list = [now, now]
+            if channel is not None:
+                where += " AND channel = ?"
+                params.append(channel)
+            cap = 1000 if limit is None else limit
+            # ops rows first (a separate query: sorting every due row by kind on each claim
+            # made a 1,000-row queue quadratic)
             due = self.db.conn.execute(
-                "SELECT id, kind, rule, channel, digest_key, payload, attempts FROM outbox"
-                " WHERE (status = 'pending' AND due_at <= ?) OR (status = 'sending' AND claim_until < ?)"
-                " ORDER BY id LIMIT 1000", [now, now],
-            ).fetchall()  # fmt: skip
+                f"{_ROW} WHERE kind = 'health' AND {where} ORDER BY id LIMIT ?", [*params, cap]
+            ).fetchall()
+            if len(due) < cap:
+                due += self.db.conn.execute(
+                    f"{_ROW} WHERE kind != 'health' AND {where} ORDER BY id LIMIT ?",
+                    [*params, cap - len(due)],
+                ).fetchall()
             keys = sorted({r[4] for r in due if r[4]})
             if keys:  # a digest goes out whole once any of its rows is due
-                marks = ", ".join("?" for _ in keys)
                 seen = {r[0] for r in due}
                 due += [r for r in self.db.conn.execute(
-                    "SELECT id, kind, rule, channel, digest_key, payload, attempts FROM outbox"
-                    f" WHERE status = 'pending' AND digest_key IN ({marks}) ORDER BY id", keys,
+                    f"{_ROW} WHERE status IN ('pending', 'uncertain') AND digest_key IN"
+                    f" ({dbconn.marks(keys)}) ORDER BY id", keys,
                 ) if r[0] not in seen]  # fmt: skip
             groups: dict[str, list] = {}
-            for row in sorted(due, key=lambda r: r[0]):
+            for row in sorted(due, key=lambda r: (r[1] != "health", r[0])):
                 groups.setdefault(row[4] or f"#{row[0]}", []).append(row)
             messages: list[Message] = []
             for rows in groups.values():
@@ -164,126 +403,290 @@ class Deliverer:
                     messages.append(Message(
                         channel=part[0][3], kind=part[0][1], ids=[r[0] for r in part],
                         items=[json.loads(r[5]) for r in part], attempts=max(r[6] for r in part) + 1,
+                        keys=[r[7] for r in part],
                     ))  # fmt: skip
-            claimed = [m.ids for m in messages]
-            flat = [i for ids in claimed for i in ids]
-            for j in range(0, len(flat), 500):
-                part = flat[j : j + 500]
+            if limit is not None:
+                messages = messages[:limit]
+            flat = [i for m in messages for i in m.ids]
+            for part in dbconn.chunks(flat):
                 self.db.conn.execute(
-                    "UPDATE outbox SET status = 'sending', claimed_by = ?, claim_until = ?,"
-                    f" attempts = attempts + 1 WHERE id IN ({', '.join('?' for _ in part)})",
-                    [self.worker, now + lease, *part],
-                )
-        return messages
+                    "UPDATE outbox SET status = 'claimed', claimed_by = ?, claim_until = ?"
+                    f" WHERE id IN ({dbconn.marks(part)})", [self.worker, now + lease, *part],
+                )  # fmt: skip
+            return messages
+
+        return self._write(run)
+
+    def start_send(self, m: Message) -> bool:
+        """claimed → sending, just before the request; False if another deliverer took the rows."""
+        until = time.time() + self._timeout(m.channel) + self.settings.options.lease
+
+        def run() -> bool:
+            cur = self.db.conn.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claim_until = ?"
+                f" WHERE id IN ({dbconn.marks(m.ids)}) AND claimed_by = ? AND status = 'claimed'",
+                [until, *m.ids, self.worker],
+            )
+            return cur.rowcount == len(m.ids)
+
+        return self._write(run)
+
+    def unclaim(self, messages: list[Message]) -> None:
+        """Give back claimed rows we will not send now (stopping): they were never sent."""
+        ids = [i for m in messages for i in m.ids]
+
+        def run():
+            for part in dbconn.chunks(ids):
+                self.db.conn.execute(
+                    "UPDATE outbox SET status = 'pending', claimed_by = NULL, claim_until = NULL"
+                    f" WHERE id IN ({dbconn.marks(part)}) AND claimed_by = ? AND status = 'claimed'",
+                    [*part, self.worker],
+                )  # fmt: skip
+
+        if ids:
+            self._write(run)
 
     # -- sending
 
     def render(self, message: Message) -> tuple[str, str]:
+        """The one place delivery asks what a message says (issue 12 owns the answer)."""
         channel = self.settings.channels.get(message.channel)
         lang = (channel.language if channel else None) or self.settings.options.language
         return render.render(message.kind, message.items, lang, self.settings.options.templates)
 
-    def _send(self, messages: list[Message]) -> list[tuple[Message, bool, str | None, float]]:
-        out = []
-        for m in messages:
-            started = time.monotonic()
-            try:
-                title, body = self.render(m)
-            except Exception as exc:  # a bad template must not stop other messages
-                out.append((m, False, f"render failed: {exc}", 0.0))
-                continue
-            ok, error = self.senders.send(m.channel, title, body)
-            out.append((m, ok, error, time.monotonic() - started))
-        return out
-
-    def deliver_due(self, now: float | None = None) -> Report:
-        """One round: claim, send (channels in parallel, each channel in order), mark."""
+    def send_one(self, m: Message) -> Report:
+        """Send one claimed message and commit its outcome before returning."""
         report = Report()
-        messages = self.claim(now)
-        if not messages:
+        started = time.monotonic()
+        try:
+            title, body = self.render(m)
+        except Exception as exc:  # a bad template must not stop other messages
+            if self.start_send(m):
+                self.mark(m, False, f"render failed: {exc}", 0.0)
+            report.failed += len(m.ids)
+            report.errors.append(f"{m.channel}: render failed: {exc}")
             return report
-        by_channel: dict[str, list[Message]] = {}
-        for m in messages:
-            by_channel.setdefault(m.channel, []).append(m)
-        futures = [self._pool.submit(self._send, ms) for ms in by_channel.values()]
-        for future in as_completed(futures):
-            for m, ok, error, seconds in future.result():
-                self.mark(m, ok, error, seconds)
-                report.messages += ok
-                if ok:
-                    report.sent += len(m.ids)
-                else:
-                    report.failed += len(m.ids)
-                    report.errors.append(f"{m.channel}: {error}")
+        if not self.start_send(m):
+            return report  # taken over (our lease expired): the other deliverer sends it
+        event = m.keys[0] if len(m.keys) == 1 else None
+        out = self.senders.get(m.channel).send(title, body, key=m.key, event=event)
+        self.mark(m, out.ok, out.error, time.monotonic() - started, uncertain=out.uncertain)
+        if out.ok:
+            report.messages += 1
+            report.sent += len(m.ids)
+        else:
+            if out.uncertain:
+                report.uncertain += len(m.ids)
+            else:
+                report.failed += len(m.ids)
+            report.errors.append(f"{m.channel}: {out.error}")
         return report
 
     def backoff(self, attempts: int) -> float:
         o = self.settings.options
         return min(o.retry_max, o.retry_base * 2 ** max(0, attempts - 1))
 
-    def mark(self, m: Message, ok: bool, error: str | None, seconds: float) -> None:
+    def mark(
+        self, m: Message, ok: bool, error: str | None, seconds: float, *, uncertain: bool = False
+    ) -> None:
+        """Commit one message's outcome. Refused when another deliverer holds the rows now.
+
+        A late success is still taken for a row left `uncertain` (nobody holds it): the channel
+        did take it, and recording that saves the repeat.
+        """
         now = now_iso()
-        marks = ", ".join("?" for _ in m.ids)
-        with dbconn.transaction(self.db):
+        marks = dbconn.marks(m.ids)
+        held = f"id IN ({marks}) AND claimed_by = ? AND status IN ('claimed', 'sending')"
+        retry_in = self.settings.options.uncertain_retry if uncertain else self.backoff(m.attempts)
+
+        def run():
             if ok:
                 self.db.conn.execute(
                     "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, claim_until = NULL,"
-                    f" last_error = NULL WHERE id IN ({marks}) AND claimed_by = ? AND status = 'sending'",
-                    [now, m.message_id, *m.ids, self.worker],
-                )
+                    f" last_error = NULL WHERE ({held}) OR (id IN ({marks}) AND status = 'uncertain')",
+                    [now, m.message_id, *m.ids, self.worker, *m.ids],
+                )  # fmt: skip
             else:
                 self.db.conn.execute(
-                    "UPDATE outbox SET status = 'pending', due_at = ?, claim_until = NULL, last_error = ?"
-                    f" WHERE id IN ({marks}) AND claimed_by = ? AND status = 'sending'",
-                    [time.time() + self.backoff(m.attempts), error, *m.ids, self.worker],
-                )
+                    "UPDATE outbox SET status = ?, due_at = ?, claim_until = NULL, last_error = ?"
+                    f" WHERE {held}",
+                    ["uncertain" if uncertain else "pending", time.time() + retry_in, error,
+                     *m.ids, self.worker],
+                )  # fmt: skip
             self.db.conn.executemany(
                 "INSERT INTO alert_attempts (outbox_id, attempt, at, ok, seconds, error, message_id)"
                 " VALUES (?, (SELECT attempts FROM outbox WHERE id = ?), ?, ?, ?, ?, ?)",
                 [(i, i, now, int(ok), round(seconds, 3), error, m.message_id) for i in m.ids],
             )
-        _, where = self.senders.get(m.channel)
+
+        self._write(run)
+        where = self.senders.get(m.channel).where
         if ok:
             log.info("event=alert_sent channel=%s url=%s rows=%d kind=%s message=%s seconds=%.2f",
                      m.channel, where, len(m.ids), m.kind, m.message_id, seconds)  # fmt: skip
         else:
-            log.warning("event=alert_failed channel=%s url=%s rows=%d attempt=%d retry_in=%.0fs error=%s",
-                        m.channel, where, len(m.ids), m.attempts, self.backoff(m.attempts),
-                        json.dumps(error, ensure_ascii=False))  # fmt: skip
+            log.warning("event=%s channel=%s url=%s rows=%d attempt=%d retry_in=%.0fs error=%s",
+                        "alert_uncertain" if uncertain else "alert_failed", m.channel, where,
+                        len(m.ids), m.attempts, retry_in, json.dumps(error, ensure_ascii=False))  # fmt: skip
 
-    def release_claims(self, worker_like: str) -> int:
-        """Return rows claimed by dead deliverers (LIKE pattern) to 'pending' without waiting for the lease.
+    # -- one round, many rounds, and the long-running workers
 
-        Only the daemon calls this, holding the lock that proves the previous daemon is gone.
-        A row it had already sent but not marked goes out again: the documented window.
+    def _channels_due(self, now: float) -> list[str]:
+        with self._db_lock:
+            return [r[0] for r in self.db.conn.execute(
+                "SELECT DISTINCT channel FROM outbox WHERE status IN ('pending', 'uncertain')"
+                " AND due_at <= ?", [now],
+            )]  # fmt: skip
+
+    def defer_channel(self, channel: str, seconds: float, error: str) -> int:
+        """A channel that keeps failing: its other due rows wait `seconds` without being tried.
+
+        Trying each of a dead channel's 1,000 queued rows in turn costs 1,000 failed connections
+        a round; after FAILS_BEFORE_DEFER failures in a row the rest simply wait for the back-off.
         """
-        with dbconn.transaction(self.db):
-            cur = self.db.conn.execute(
-                "UPDATE outbox SET status = 'pending', claim_until = NULL, due_at = min(due_at, ?)"
-                " WHERE status = 'sending' AND claimed_by LIKE ? AND claimed_by != ?",
-                [time.time(), worker_like, self.worker],
+        until = time.time() + seconds
+
+        def run() -> int:
+            return self.db.conn.execute(
+                "UPDATE outbox SET due_at = max(due_at, ?), last_error = coalesce(last_error, ?)"
+                " WHERE channel = ? AND status = 'pending' AND due_at < ?",
+                [until, f"not tried: the channel failed just before ({error})", channel, until],
+            ).rowcount
+
+        n = self._write(run)
+        if n:
+            log.warning(
+                "event=channel_deferred channel=%s rows=%d retry_in=%.0fs", channel, n, seconds
             )
-            return cur.rowcount
+        return n
+
+    FAILS_BEFORE_DEFER = 3
+    CLAIM_BATCH = 10  # messages a channel worker claims at once (ops rows still go next)
+
+    def _channel_round(self, channel: str, now: float | None, deadline: float | None) -> Report:
+        """Send what is due on one channel, one message at a time; each row at most once a round."""
+        report = Report()
+        tried: set[int] = set()
+        failures = 0
+        ops = channel in self.settings.options.ops_channels
+        while not self.stop_event.is_set():
+            messages = self.claim(now, channel=channel, limit=self.CLAIM_BATCH)
+            if not messages:
+                break
+            reason = None
+            while messages and reason is None:
+                m = messages[0]
+                if deadline is not None and time.monotonic() > deadline or self.stop_event.is_set():
+                    reason = "stop"
+                elif tried & set(m.ids):  # failed earlier this round and due again at `now`
+                    reason = "stop"
+                elif ops and m.kind != "health" and self._ops_due(channel, now):
+                    reason = "ops"  # give the chat rows back, claim again: ops rows come first
+                else:
+                    messages.pop(0)
+                    tried.update(m.ids)
+                    r = self.send_one(m)
+                    report.add(r)
+                    failures = failures + 1 if r.failed else 0
+                    if failures >= self.FAILS_BEFORE_DEFER:
+                        reason = "failing"
+            self.unclaim(messages)  # the rest was never sent
+            if reason == "failing":
+                self.defer_channel(channel, self.backoff(1), report.errors[-1])
+            if reason in ("stop", "failing"):
+                break
+        return report
+
+    def _ops_due(self, channel: str, now: float | None) -> bool:
+        """An ops row arrived on this channel while we hold chat rows: it goes next."""
+        clock = time.time() if now is None else now
+        with self._db_lock:
+            return bool(self.db.conn.execute(
+                "SELECT 1 FROM outbox WHERE channel = ? AND kind = 'health' AND status IN"
+                " ('pending', 'uncertain') AND due_at <= ? LIMIT 1", [channel, clock],
+            ).fetchone())  # fmt: skip
+
+    def _parallel(self, channels: list[str], fn: Callable[[str], Report]) -> Report:
+        total = Report()
+        results: list[Report] = []
+
+        def run(ch: str) -> None:
+            try:
+                r = fn(ch)
+            except Exception as exc:  # keep the other channels going; rows stay in the outbox
+                log.exception("event=deliver_error channel=%s", ch)
+                r = Report(errors=[f"{ch}: {type(exc).__name__}: {exc}"])
+            with self._report_lock:
+                results.append(r)
+
+        threads = [threading.Thread(target=run, args=(ch,), name=f"send-{ch}") for ch in channels]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for r in results:
+            total.add(r)
+        return total
+
+    def deliver_due(self, now: float | None = None) -> Report:
+        """One round: every channel with due rows in its own thread, each message marked as answered."""
+        self.recover(now)
+        clock = time.time() if now is None else now
+        return self._parallel(
+            self._channels_due(clock), lambda ch: self._channel_round(ch, now, None)
+        )
 
     def pending(self) -> int:
-        return self.db.conn.execute(
-            "SELECT count(*) FROM outbox WHERE status != 'sent'"
-        ).fetchone()[0]
+        with self._db_lock:
+            return self.db.conn.execute(
+                "SELECT count(*) FROM outbox WHERE status != 'sent'"
+            ).fetchone()[0]
 
     def drain(self, timeout: float = 30.0, interval: float = 0.2) -> Report:
-        """Deliver until nothing is due now (rows in back-off or digest windows stay pending)."""
-        total = Report()
+        """Deliver until nothing is due now; each channel independently (rows in back-off stay)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            r = self.deliver_due()
-            total.sent += r.sent
-            total.messages += r.messages
-            total.failed += r.failed
-            total.errors += r.errors
-            if not r.sent and not r.failed:
-                break
-            time.sleep(interval if r.failed else 0)
-        return total
+        self.recover()
+
+        def channel_drain(ch: str) -> Report:
+            total = Report()
+            while time.monotonic() < deadline and not self.stop_event.is_set():
+                r = self._channel_round(ch, None, deadline)
+                total.add(r)
+                if not r.sent and not r.failed:
+                    break
+                if r.failed:
+                    time.sleep(interval)
+            return total
+
+        return self._parallel(self._channels_due(time.time()), channel_drain)
+
+    def wake(self) -> None:
+        """New rows were queued (a crawl finished): every channel worker looks now."""
+        with self._wake:
+            self._woken += 1
+            self._wake.notify_all()
+
+    def run_workers(self, interval: float) -> None:
+        """Start one long-running worker thread per configured channel (the daemon's delivery)."""
+        self.recover()
+
+        def loop(ch: str) -> None:
+            while not self.stop_event.is_set():
+                with self._wake:
+                    seen = self._woken
+                try:
+                    self._channel_round(ch, None, None)
+                    self.recover()
+                except Exception:  # keep delivering; the rows stay in the outbox
+                    log.exception("event=deliver_error channel=%s", ch)
+                with self._wake:
+                    if self._woken == seen and not self.stop_event.is_set():
+                        self._wake.wait(interval)
+
+        for ch in self.settings.channels:
+            t = threading.Thread(target=loop, args=(ch,), name=f"deliver-{ch}", daemon=True)
+            t.start()
+            self._threads.append(t)
 
 
 def send_test(

@@ -84,13 +84,26 @@ class MailSink:
 
 
 class WebhookReceiver:
-    """http.server on 127.0.0.1 recording JSON posts; `fail_next` / `status` make it answer 500."""
+    """http.server on 127.0.0.1 recording JSON posts; `fail_next` / `status` make it answer 500.
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    A slow or hanging channel: `delay` seconds before answering, or `gate` (an Event) that must be
+    set before it answers. A request is recorded (with its headers) when it arrives, before the
+    answer, as a real receiver that processes first and answers after would have it;
+    `answered` counts the answers actually written.
+    """
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0,
+        gate: threading.Event | None = None,
+    ):  # fmt: skip
         self.received: list[dict] = []  # requests answered 2xx: what was really delivered
         self.refused: list[dict] = []  # requests answered with an error status
         self.status = 200  # answer for every request while fail_next is 0
         self.fail_next = 0
+        self.delay = delay
+        self.gate = gate
+        self.answered = 0
+        self.arrived = threading.Condition()  # notified on every request (tests wait on it)
         self.lock = threading.Lock()
         receiver = self
 
@@ -104,7 +117,8 @@ class WebhookReceiver:
                     data = json.loads(body or b"{}")
                 except ValueError:
                     data = {"raw": body.decode("utf-8", "replace")}
-                entry = {"path": self.path, "data": data, "time": time.time()}
+                entry = {"path": self.path, "data": data, "time": time.time(),
+                         "headers": {k.lower(): v for k, v in self.headers.items()}}  # fmt: skip
                 with receiver.lock:
                     if receiver.fail_next > 0:
                         receiver.fail_next -= 1
@@ -112,10 +126,21 @@ class WebhookReceiver:
                     else:
                         status = receiver.status
                     (receiver.received if status < 300 else receiver.refused).append(entry)
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
+                with receiver.arrived:
+                    receiver.arrived.notify_all()
+                if receiver.gate is not None:
+                    receiver.gate.wait()
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"{}")
+                except OSError:  # the sender gave up (timed out or was killed)
+                    return
+                with receiver.lock:
+                    receiver.answered += 1
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
@@ -138,6 +163,22 @@ class WebhookReceiver:
     def messages(self) -> list[dict]:
         with self.lock:
             return [e["data"] for e in self.received]
+
+    def keys(self) -> list[str]:
+        """The Idempotency-Key of each accepted request, in arrival order."""
+        with self.lock:
+            return [e["headers"].get("idempotency-key", "") for e in self.received]
+
+    def wait_for(self, count: int, timeout: float = 60.0) -> bool:
+        """Block until `count` requests (accepted or refused) arrived; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while len(self.received) + len(self.refused) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.arrived.wait(left)
+        return True
 
     def __enter__(self):
         return self.start()

@@ -29,6 +29,7 @@ doubted against another company. Merges repoint every table's company_id (compan
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -55,6 +56,16 @@ PREFIX_SCORE = 88.0
 REGION_CONFLICT_SCORE = 85.0
 TWO_SIGNAL_BONUS = 8.0
 FUZZY_BLOCK_LIMIT = 300
+# Bounded work on adversarial pages (8,000 near-identical names in one block made resolution
+# quadratic): each name is compared with at most FUZZY_WINDOW stored keys on either side of it
+# in key order (the nearest, since they share the longest prefix) and PENDING_WINDOW keys of
+# the same batch on either side; so at most MAX_COMPARISONS fuzzy comparisons per name and
+# family. Real blocks are far smaller, and there every key is still compared.
+FUZZY_WINDOW = FUZZY_BLOCK_LIMIT // 2
+PENDING_WINDOW = 100
+MAX_COMPARISONS = 2 * FUZZY_WINDOW + 2 * PENDING_WINDOW
+MAX_CANDIDATES = 20  # candidates recorded per new name (the best ones)
+CHECK_EVERY = 64  # names between two stop checks (run_timeout, SIGTERM)
 CHUNK = 500
 
 # (input key attribute, stored alias kind) -> score
@@ -143,7 +154,10 @@ class Resolver:
         self.names: dict[int, tuple[str, int]] = {}  # company id -> (display name, legal rank)
         self.merged: dict[int, int] = {}  # dropped id -> kept id, in this batch
         self.pending: list[tuple] = []  # alias rows not yet written
+        # (kind, block) -> sorted [(key, company_id)] of aliases learnt in this batch
         self.pending_blocks: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        self.comparisons = 0  # fuzzy comparisons made (bounded per name: MAX_COMPARISONS)
+        self.max_comparisons = 0  # the most made for one name and family
 
     # -- batch lookups
 
@@ -245,15 +259,22 @@ class Resolver:
     def _fuzzy_block(self, kind: str, key: str, prefix: str, family: str, chars: bool):
         from rapidfuzz import fuzz
 
-        rows = self.conn.execute(
+        end = prefix + "\uffff"
+        rows = self.conn.execute(  # the nearest stored keys above and below this one
             "SELECT key, company_id FROM company_aliases WHERE kind = ? AND key >= ? AND key < ?"
-            " LIMIT ?",
-            [kind, prefix, prefix + "\uffff", FUZZY_BLOCK_LIMIT],
-        ).fetchall()
+            " ORDER BY key LIMIT ?", [kind, key, end, FUZZY_WINDOW],
+        ).fetchall() + self.conn.execute(
+            "SELECT key, company_id FROM company_aliases WHERE kind = ? AND key >= ? AND key < ?"
+            " ORDER BY key DESC LIMIT ?", [kind, prefix, key, FUZZY_WINDOW],
+        ).fetchall()  # fmt: skip
+        block = self.pending_blocks.get((kind, _block(kind, key)), [])
+        at = bisect.bisect_left(block, (key,))
         rows += [
-            (k, c) for k, c in self.pending_blocks.get((kind, _block(kind, key)), ())
+            (k, c) for k, c in block[max(0, at - PENDING_WINDOW) : at + PENDING_WINDOW]
             if k.startswith(prefix)
         ]  # fmt: skip
+        self.comparisons += len(rows)
+        self.max_comparisons = max(self.max_comparisons, len(rows))
         out = []
         seen: set[tuple[str, int]] = set()
         for other, cid in rows:
@@ -294,7 +315,7 @@ class Resolver:
                 s, reason, _f = found[cid]
                 return Decision(cid, reason, s, fold=others)
         cands = [(cid, v[0], "ambiguous" if len(strong) > 1 else v[1])
-                 for cid, v in ranked if v[0] >= CANDIDATE_SCORE]  # fmt: skip
+                 for cid, v in ranked if v[0] >= CANDIDATE_SCORE][:MAX_CANDIDATES]  # fmt: skip
         return Decision(None, "new", 0.0, cands)
 
     # -- writing
@@ -307,7 +328,9 @@ class Resolver:
             self.pending.append((cid, kind, key, str(alias), reason, score, self.now))
             self.hits.setdefault(key, []).append((kind, cid, str(alias)))
             if kind in ("trade", "en_trade"):
-                self.pending_blocks.setdefault((kind, _block(kind, key)), []).append((key, cid))
+                bisect.insort(
+                    self.pending_blocks.setdefault((kind, _block(kind, key)), []), (key, cid)
+                )
 
     def flush(self) -> None:
         """Write the aliases learnt so far (one executemany per batch, or before a merge)."""
@@ -460,8 +483,15 @@ def observe(items: Iterable) -> list[Observed]:
     return list(seen.values())
 
 
-def ensure_companies(db, items: Iterable, now: str) -> dict[str, int]:
-    """name_key(name) -> company id for every observed name, creating or attaching as needed."""
+def ensure_companies(
+    db, items: Iterable, now: str, stats: dict | None = None, check=None
+) -> dict[str, int]:
+    """name_key(name) -> company id for every observed name, creating or attaching as needed.
+
+    `stats`, when given, receives the fuzzy comparison counts (total and the most for one name).
+    `check`, when given, is called every CHECK_EVERY names and may raise to abandon the batch
+    (run_timeout or SIGTERM during a long write; the caller's transaction rolls back).
+    """
     observed = observe(items)
     if not observed:
         return {}
@@ -470,7 +500,9 @@ def ensure_companies(db, items: Iterable, now: str) -> dict[str, int]:
     ids: dict[str, int] = {}
     # Full legal names first, so short forms and English names of the same batch meet them.
     order = sorted(observed, key=lambda o: (-legal_rank(o.name), -len(o.keys.full), o.keys.full))
-    for o in order:
+    for i, o in enumerate(order):
+        if check is not None and i % CHECK_EVERY == 0:
+            check()
         d = r.decide(o)
         if d.company_id is not None:
             cid = d.company_id
@@ -489,6 +521,8 @@ def ensure_companies(db, items: Iterable, now: str) -> dict[str, int]:
         r.add_aliases(cid, o, d.reason, d.score if d.reason != "new" else None)
         ids[o.keys.full] = cid
     r.flush()
+    if stats is not None:
+        stats.update(comparisons=r.comparisons, max_comparisons=r.max_comparisons, names=len(order))
     if r.merged:  # a code seen later in the batch may have folded an earlier row into another
         ids = {k: r.surviving(v) for k, v in ids.items()}
     return ids

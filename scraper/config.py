@@ -39,6 +39,8 @@ class CrawlConfig:
     documents: bool = True
     documents_max_mb: float = 30.0
     documents_ocr: bool = False  # optional extra: Tesseract chi_sim reads scans (scraper/ocr.py)
+    broken_max_file_mb: float = 5.0  # the most of one failed page kept in data/broken
+    broken_max_source_mb: float = 50.0  # data/broken/<source> is pruned (oldest first) to this
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,32 @@ def _typed(ctx: KeyContext, key: str, value: Any, kind: type) -> Any:
     return value
 
 
+def check_range(
+    ctx: KeyContext, key: str, value: float, low: float, high: float, *, low_open: bool = False
+) -> float:
+    """A finite number in [low, high] (or (low, high] with low_open), else a ConfigError on key."""
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        raise ctx.error(key, f"expected a finite number, got {value!r}")
+    if value < low or (low_open and value <= low) or value > high:
+        lower = f"above {low:g}" if low_open else f"at least {low:g}"
+        raise ctx.error(key, f"expected a number {lower} and at most {high:g}, got {value!r}")
+    return value
+
+
+# [crawl] key -> (lowest, highest, lowest excluded): a nonsense value is an error, not a crawl
+# killed at once (crawl_timeout = -1) or a tight loop (zero delay and back-off).
+CRAWL_RANGES: dict[str, tuple[float, float, bool]] = {
+    "download_delay": (0.0, 3600.0, False),
+    "timeout": (0.0, 3600.0, True),
+    "retries": (0, 100, False),
+    "backoff_base": (0.0, 3600.0, True),
+    "backoff_max": (0.0, 86400.0, True),
+    "run_timeout": (0.0, 7 * 86400.0, True),
+    "broken_max_file_mb": (0.0, 10_000.0, True),
+    "broken_max_source_mb": (0.0, 100_000.0, True),
+}
+
+
 def _take(ctx: KeyContext, table: dict, prefix: str, spec: dict[str, tuple[type, Any]]) -> dict:
     out = {}
     for key, value in table.items():
@@ -208,8 +236,17 @@ def parse(text: str, path: str = "<config>") -> Config:
             "documents": (bool, CrawlConfig.documents),  # issue 15
             "documents_max_mb": (float, CrawlConfig.documents_max_mb),
             "documents_ocr": (bool, CrawlConfig.documents_ocr),
+            "broken_max_file_mb": (float, CrawlConfig.broken_max_file_mb),
+            "broken_max_source_mb": (float, CrawlConfig.broken_max_source_mb),
         },
     )
+    for key, (low, high, low_open) in CRAWL_RANGES.items():
+        check_range(ctx, f"crawl.{key}", crawl_raw[key], low, high, low_open=low_open)
+    if crawl_raw["broken_max_source_mb"] < crawl_raw["broken_max_file_mb"]:
+        raise ctx.error("crawl.broken_max_source_mb", "expected at least crawl.broken_max_file_mb")
+    if crawl_raw["backoff_max"] < crawl_raw["backoff_base"]:
+        raise ctx.error("crawl.backoff_max", "expected at least crawl.backoff_base")
+    _check_timezone(ctx, database["timezone"])
     crawl = CrawlConfig(**crawl_raw)
 
     sources_raw = _table(ctx, raw, "sources")
@@ -233,6 +270,12 @@ def parse(text: str, path: str = "<config>") -> Config:
         }
         keys.update({k: (t, d) for k, (t, d, _h) in spec.extra_keys.items()})
         values = _take(ctx, table, f"sources.{slug}", keys)
+        check_range(ctx, f"sources.{slug}.jitter", values["jitter"], 0, 86400)
+        check_range(ctx, f"sources.{slug}.unhealthy_after_hours", values["unhealthy_after_hours"],
+                    0, 24 * 365, low_open=True)  # fmt: skip
+        for key, value in values.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                check_range(ctx, f"sources.{slug}.{key}", value, 0, 1e9)
         if not _SCHEDULE_RE.match(values["schedule"]):
             raise ctx.error(
                 f"sources.{slug}.schedule",
@@ -269,6 +312,17 @@ def parse(text: str, path: str = "<config>") -> Config:
     )
 
 
+def _check_timezone(ctx: KeyContext, name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ctx.error(
+            "database.timezone", f"unknown time zone {name!r}; expected e.g. Asia/Shanghai"
+        ) from None
+
+
 def _table(ctx: KeyContext, raw: dict, name: str) -> dict:
     value = raw.get(name, {})
     if not isinstance(value, dict):
@@ -288,4 +342,17 @@ def load(path: str | Path | None = None) -> Config:
     p = Path(path)
     if not p.exists():
         raise ConfigError(str(p), "<file>", "file not found")
-    return parse(p.read_text(encoding="utf-8"), str(p))
+    if p.is_dir():
+        raise ConfigError(str(p), "<file>", "is a directory, expected a config.toml file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(p), "<file>", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            str(p), "<encoding>", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line
+        ) from None
+    return parse(text, str(p))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from scraper import native, progress
+from scraper import crawl_lock, native, progress
 from scraper.config import Config
 from scraper.db import connection as dbconn
 from scraper.sources import SOURCES
@@ -66,6 +66,7 @@ def run_crawl(
     """One run; the Twisted reactor cannot restart, so call this once per process."""
     spec = SOURCES[source]
     src = config.source(source)
+    crawl_lock.acquire(config.db_path, source)  # CrawlLocked: another crawl of it is running
     db = dbconn.open_db(config.db_path)
     mode = choose_mode(
         db, source, float(src.extra.get("full_sweep_hours", 0) or 0), backfill=backfill, full=full

@@ -22,6 +22,7 @@ instead of sleeping.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import logging
@@ -48,7 +49,9 @@ from alerts.config import AlertSettings, parse_duration, settings
 from alerts.delivery import Deliverer, check_channels, masked
 from scraper import logfiles
 from scraper.config import Config, ConfigError, line_of
+from scraper.core.textsafe import strip_controls
 from scraper.core.timeutil import SHANGHAI
+from scraper.crawl_lock import EXIT_LOCKED
 from scraper.db import connection as dbconn
 from scraper.db import runs
 
@@ -61,6 +64,33 @@ def system_clock() -> datetime:
     return datetime.now(SHANGHAI)
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> Callable[[], None]:
+    """preexec_fn for a crawl: the kernel SIGKILLs it when the daemon dies, even by SIGKILL.
+
+    Without it a crawl outlived a killed daemon and the restarted daemon crawled the same source
+    beside the orphan. (Linux delivers the signal when the forking *thread* exits; crawls are
+    started from scheduler pool threads that live as long as the daemon.) The crawl also leads
+    its own process group (start_new_session), which stop() signals as a whole.
+    """
+
+    try:  # loaded here, in the parent: the child between fork and exec should do no more than call
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: the process group still serves stop()
+        prctl = None
+
+    def preexec() -> None:
+        if prctl is None:
+            return
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the daemon died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
 class DaemonError(RuntimeError):
     """A reason the daemon cannot start (another daemon holds the lock, a bad schedule)."""
 
@@ -69,7 +99,7 @@ class DaemonError(RuntimeError):
 
 
 def _kv(value) -> str:
-    text = str(value)
+    text = strip_controls(str(value), newlines=False)  # scraped text (crawl log tails) is hostile
     if text == "" or any(c in text for c in ' ="\n\t'):
         return json.dumps(text, ensure_ascii=False)
     return text
@@ -257,7 +287,8 @@ class Daemon:
                     return None
                 # own session: stopping the crawl signals its whole process group
                 proc = subprocess.Popen(self.crawl_command(source), stdout=out, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+                                        stdin=subprocess.DEVNULL, start_new_session=True,
+                                        preexec_fn=die_with_parent(os.getpid()))  # fmt: skip
                 self._procs[source] = proc
             failure = None
             try:
@@ -273,6 +304,13 @@ class Daemon:
         if self.stop_event.is_set():
             log.info("event=crawl_abandoned %s", kv(source=source, rc=proc.returncode))
             return outcome  # we stopped it: not a source problem; the next start checks health
+        if failure is None and proc.returncode == EXIT_LOCKED:
+            # another crawl of this source holds its lock (a manual `filingwatch crawl`, or an
+            # orphan of a killed daemon): skip this turn, it is not the source's fault
+            log.warning(
+                "event=crawl_skipped %s", kv(source=source, why="another crawl of it is running")
+            )
+            return outcome
         if failure is None and (
             proc.returncode not in (0, 1) or self._last_run_id(source) == before
         ):
@@ -390,13 +428,11 @@ class Daemon:
     # -- delivery
 
     def _deliver_loop(self) -> None:
+        """Pass crawl-finished wake-ups on to the per-channel workers (alerts.delivery)."""
         while not self.stop_event.is_set():
-            self.wake.clear()  # before delivering, so a crawl finishing meanwhile is not missed
-            try:
-                self.deliverer.deliver_due()
-            except Exception:  # keep delivering; the rows stay in the outbox
-                log.exception("event=deliver_error")
             self.wake.wait(self.options.deliver_interval)
+            self.wake.clear()
+            self.deliverer.wake()
 
     # -- lifecycle
 
@@ -405,15 +441,16 @@ class Daemon:
         check_channels(self.cfg)
         self.acquire_lock()
         db = dbconn.open_db(self.cfg.db_path)  # creates and migrates
-        self.deliverer = Deliverer(db, self.settings, worker=f"daemon-{os.getpid()}")
-        released = self.deliverer.release_claims("daemon-%")
+        self.deliverer = Deliverer(db, self.settings, worker="daemon")
+        released = self.deliverer.release_claims("daemon@%")
         if released:  # we hold the lock, so the daemon that claimed them is dead
             log.warning(
                 "event=claims_released %s",
                 kv(rows=released, why="previous daemon died while sending"),
             )
         for ch in self.settings.channels.values():
-            log.info("event=channel %s", kv(name=ch.name, url=masked(ch.expanded_url())))
+            log.info("event=channel %s", kv(name=ch.name, url=masked(ch.expanded_url()),
+                                            timeout=ch.timeout))  # fmt: skip
 
     def add_source_job(self, slug: str, *, run_now: bool = False) -> None:
         trigger, period = trigger_for(self.cfg, slug, self.options.min_interval, now=self.clock())
@@ -444,6 +481,7 @@ class Daemon:
             target=self._deliver_loop, name="deliverer", daemon=True
         )
         self._deliver_thread.start()
+        self.deliverer.run_workers(self.options.deliver_interval)
         self.scheduler.start()
         log.info("event=started %s", kv(pid=os.getpid(), db=self.cfg.db_path, sources=",".join(sources) or "-",
                                         rules=len(self.settings.rules), lock=self.lock_path))  # fmt: skip
@@ -461,7 +499,7 @@ class Daemon:
         if self._deliver_thread is not None:
             self._deliver_thread.join(timeout=self.options.stop_timeout)
         if self.deliverer is not None:
-            self.deliverer.close()
+            self.deliverer.close(timeout=self.options.stop_timeout)
             self.deliverer.db.conn.close()
         self.release_lock()
         log.info("event=stopped %s", kv(pid=os.getpid()))

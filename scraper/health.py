@@ -6,7 +6,6 @@ spiders and pipelines report through `crawler.fw_run`, and decides the run's hea
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -14,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
 from scraper import native
 from scraper.core.timeutil import now_iso
+from scraper import crawl_lock
+from scraper.broken_store import BrokenStore
+from scraper.core.textsafe import strip_controls
 from scraper.db import connection as dbconn
 from scraper.db import runs
 from scraper.db.known import KnownState
@@ -28,6 +31,7 @@ ERROR_KINDS = {
     "challenge_page", "table_missing", "zero_rows", "parse_error", "bad_payload", "http_error",
     "missing_field", "network_error", "spider_error",
     "file_missing",  # hkex_app: a status file that loaded before answers 404
+    "run_stopped", "run_timeout",  # stopped mid-write / cut by run_timeout: say where
 }  # fmt: skip
 
 
@@ -40,6 +44,8 @@ class RunRecorder:
     mode: str
     db: Any
     broken_dir: Path | None
+    broken_max_file: int = 5 * 1024 * 1024
+    broken_max_source: int = 50 * 1024 * 1024
     run_id: int = 0
     pages: int = 0
     items: int = 0
@@ -53,9 +59,12 @@ class RunRecorder:
 
     def problem(self, kind: str, url: str, message: str, body: bytes | None = None, **meta) -> None:
         severity = "error" if kind in ERROR_KINDS else "warning"
+        message = strip_controls(message, newlines=False)  # it quotes scraped text; it is logged
+        url = strip_controls(url, newlines=False)
         entry = {"kind": kind, "severity": severity, "url": url, "message": message[:500]}
         if body is not None and self.broken_dir is not None:
-            entry["saved"] = str(save_broken(self.broken_dir, self.source, url, body, kind, **meta))
+            store = BrokenStore(self.broken_dir, self.broken_max_file, self.broken_max_source)
+            entry["saved"] = str(store.save(self.source, url, body, kind, **meta))
         self.problems.append(entry)
         # Errors are always logged; of a warning kind the first few, the rest only counted (all
         # are in source_runs): a backfill's hundreds of identical warnings buried its progress.
@@ -76,16 +85,8 @@ class RunRecorder:
 
 
 def save_broken(root: Path, source: str, url: str, body: bytes, reason: str, **meta) -> Path:
-    """Keep a page that failed to parse (raw bytes + a JSON sidecar) so it can be replayed."""
-    folder = Path(root) / source
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = now_iso().replace(":", "").replace("+", "_")
-    digest = hashlib.sha1(body).hexdigest()[:10]
-    path = folder / f"{stamp}-{digest}.body"
-    path.write_bytes(body)
-    sidecar = {"url": url, "reason": reason, "saved_at": now_iso(), **meta}
-    path.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False, indent=2), "utf-8")
-    return path
+    """Keep a page that failed to parse so it can be replayed (default caps; see BrokenStore)."""
+    return BrokenStore(root).save(source, url, body, reason, **meta)
 
 
 class RunHealthExtension:
@@ -96,6 +97,8 @@ class RunHealthExtension:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        self.last_url: str | None = None  # the run's last request: where a timed-out run was
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -103,15 +106,28 @@ class RunHealthExtension:
 
     def spider_opened(self, spider):
         settings = self.crawler.settings
-        db = dbconn.open_db(settings["FILINGWATCH_DB"])
         source = getattr(spider, "source", spider.name)
+        recording = native.records_runs(self.crawler, spider)
+        if recording:  # one crawl per source: before any run state is read or marked
+            try:
+                crawl_lock.acquire(settings["FILINGWATCH_DB"], source)
+            except crawl_lock.CrawlLocked as exc:
+                log.error("source=%s refused: %s", source, exc)
+                self.crawler.fw_run = None
+                self.crawler.stats.set_value("filingwatch/refused", str(exc))
+                raise CloseSpider("crawl_locked") from None
+        db = dbconn.open_db(settings["FILINGWATCH_DB"])
         broken = settings.get("FILINGWATCH_BROKEN_DIR")
         rec = RunRecorder(
             source=source,
             mode=getattr(spider, "mode", "incremental"),
             db=db,
             broken_dir=Path(broken) if broken else None,
-            recording=native.records_runs(self.crawler, spider),
+            recording=recording,
+            broken_max_file=int(settings.getfloat("FILINGWATCH_BROKEN_MAX_FILE", 5 * 1024 * 1024)),
+            broken_max_source=int(
+                settings.getfloat("FILINGWATCH_BROKEN_MAX_SOURCE", 50 * 1024 * 1024)
+            ),
         )
         if rec.recording:
             runs.mark_stale_runs(db, source)
@@ -120,16 +136,29 @@ class RunHealthExtension:
         # what spiders may read of the stored state: a read-only port, never the connection
         self.crawler.fw_known = KnownState(db)
 
+    def request_scheduled(self, request, spider=None):
+        self.last_url = request.url
+
     def spider_error(self, failure, response, spider):
-        rec: RunRecorder = self.crawler.fw_run
+        rec: RunRecorder | None = self.crawler.fw_run
+        if rec is None:
+            return
         rec.problem("spider_error", response.url, repr(failure.value), body=response.body)
 
     def spider_closed(self, spider, reason):
-        rec: RunRecorder = self.crawler.fw_run
+        rec: RunRecorder | None = self.crawler.fw_run
+        if rec is None:  # refused by the crawl lock: no run of ours to close
+            return
         if not rec.recording:
             rec.db.conn.close()
             return
         statsc = self.crawler.stats
+        if reason == "closespider_timeout" and not any(
+            p["kind"] in ("run_timeout", "run_stopped") for p in rec.problems
+        ):  # a run cut by run_timeout says so, and where it was
+            limit = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
+            rec.problem("run_timeout", self.last_url or "",
+                        f"run stopped by run_timeout ({limit:g} s) before it finished")  # fmt: skip
         requests = int(statsc.get_value("downloader/request_count", 0) or 0)
         errors = [p for p in rec.problems if p["severity"] == "error"]
         health = rec.health(reason)

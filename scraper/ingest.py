@@ -40,6 +40,8 @@ class WriteContext:
     run_id: int | None = None
     baseline: bool = False  # the source's first complete sweep is not done: events are history
     now: str = field(default_factory=now_iso)
+    # called between rows of long steps; raises (scraper.stopcheck.RunStopped) to abandon the write
+    check: Callable[[], None] | None = None
 
 
 @dataclass
@@ -72,7 +74,7 @@ def ingest(
 
 
 def _resolve(db, names: list[tuple], ctx: WriteContext) -> dict[str, int]:
-    return companies.ensure_companies(db, names, ctx.now)
+    return companies.ensure_companies(db, names, ctx.now, check=ctx.check)
 
 
 def _filings(db, filings: Sequence[Filing], ctx: WriteContext, result: WriteResult) -> list[dict]:

@@ -52,6 +52,8 @@ def config_settings(config: config_mod.Config) -> dict[str, Any]:
         "FILINGWATCH_DB": str(config.db_path),
         "FILINGWATCH_CONFIG": config.path if config.path != "<defaults>" else None,
         "FILINGWATCH_BROKEN_DIR": str(config.broken_dir),
+        "FILINGWATCH_BROKEN_MAX_FILE": c.broken_max_file_mb * 1024 * 1024,
+        "FILINGWATCH_BROKEN_MAX_SOURCE": c.broken_max_source_mb * 1024 * 1024,
         "FILINGWATCH_DATA_DIR": str(config.data_dir),  # documents/ (issue 15)
         "FILINGWATCH_DOCUMENTS": c.documents,
         "FILINGWATCH_DOCUMENTS_MAX_BYTES": int(c.documents_max_mb * 1024 * 1024),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from scrapy.exceptions import DropItem
+
 from scraper import ingest
 from scraper.core.records import REQUIRED_FIELDS, Filing, PageBatch
 from scraper.db import runs
 from scraper.health import RunRecorder
+from scraper.stopcheck import RunStopped, StopCheck
 
 # Row flags a parser sets that are problems of the run, besides unknown_* (warnings: the row is
 # stored with its flag and the run says so). csrcfd: a row whose PDF link cannot be read, or that
@@ -80,6 +83,8 @@ class StorePipeline:
 
         path = self.crawler.settings.get("FILINGWATCH_CONFIG")
         self.sink = OutboxSink(config_mod.load(path) if path else None)
+        self.stop_check = StopCheck(self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT") or None)
+        self.stop_check.install_signal_handlers()
 
     def process_item(self, item: PageBatch):
         rec: RunRecorder = self.crawler.fw_run
@@ -89,8 +94,12 @@ class StorePipeline:
             self.baseline = not runs.baseline_done(rec.db, rec.source) and not (
                 self.crawler.settings.getbool("FILINGWATCH_ALERT_BASELINE")
             )
-        ctx = ingest.WriteContext(run_id=rec.run_id, baseline=self.baseline)
-        result, count = ingest.ingest(rec.db, item, ctx, self.sink)
+        ctx = ingest.WriteContext(run_id=rec.run_id, baseline=self.baseline, check=self.stop_check)
+        try:
+            result, count = ingest.ingest(rec.db, item, ctx, self.sink)
+        except RunStopped as exc:  # rolled back whole; the run closes as interrupted/timed out
+            rec.problem("run_stopped", item.url or "", f"{exc}; the page's write was rolled back")
+            raise DropItem(str(exc)) from None
         rec.items += count
         rec.pages += 1
         rec.new += result.new

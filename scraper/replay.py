@@ -85,6 +85,7 @@ class Fault:
     count: int | None = None  # how many requests it hits; None = until cleared
     status: int = 503
     delay: float = 0.0
+    size: int = 0  # html_error: pad the error page to this many bytes (a huge broken page)
 
     def matches(self, site: str, path: str) -> bool:
         if self.count is not None and self.count <= 0:
@@ -278,7 +279,10 @@ class ReplayServer:
             return ReplayResponse(status=response.status, body=response.body[: len(response.body) // 2],
                                   content_type=response.content_type)  # fmt: skip
         if kind == "html_error":
-            return ReplayResponse.text("<html><body>系统繁忙，请稍后再试</body></html>")
+            page = "<html><body>系统繁忙，请稍后再试</body></html>"
+            if fault.size:  # the same bytes every time, as a real stuck error page would be
+                page += "<!--" + "x" * max(0, fault.size - len(page.encode()) - 7) + "-->"
+            return ReplayResponse.text(page)
         if kind == "reset":
             return None
         raise ValueError(f"unknown fault kind {kind!r}")

@@ -93,3 +93,16 @@ def test_post_form_list(replay, make_config, cli):
         "2",
     ]
     assert query(cfg, "SELECT count(*) FROM projects") == [(7,)]
+
+
+def test_a_full_recrawl_keeps_what_details_resolved(replay, make_config, cli):
+    """`crawl bse --full` re-reads the list; a project whose status did not change keeps the stage
+    and flags its detail page resolved (3004: P08 -> registration_refused, flag cleared)."""
+    cfg = make_config(replay.base_url, sources=("bse",))
+    assert crawl(cli, cfg).returncode == 0
+    sql = "SELECT native_id, stage, flags FROM projects ORDER BY native_id"
+    before = query(cfg, sql)
+    assert ("3004", "registration_refused", None) in before
+    full = crawl(cli, cfg, "--full")
+    assert full.returncode == 0 and "mode=full" in full.stdout
+    assert query(cfg, sql) == before

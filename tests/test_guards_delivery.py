@@ -1,5 +1,5 @@
 """The stale deliverer's refused mark (alerts/delivery.py Deliverer.mark: `WHERE ... AND
-claimed_by = ? AND status = 'sending'`).
+claimed_by = ? AND status IN ('claimed', 'sending')`).
 
 A deliverer that claimed a row and then stalled past its lease is a zombie: a later deliverer
 takes the row over. The zombie's late report ("send failed") must be refused, or it puts the row
@@ -73,12 +73,14 @@ def test_a_zombies_late_failure_mark_is_refused_while_another_deliverer_holds_th
     later = deliverer(cfg)
     (message,) = later.claim(now=time.time() + 31)  # the lease expired: the row is taken over
     title, body = later.render(message)
+    assert later.start_send(message)  # claimed -> sending
+    assert not zombie.start_send(stale)  # the zombie can no longer start it
     ok, error = later.senders.send(message.channel, title, body)
     assert ok, error
     zombie.mark(stale, False, "timed out", 30.0)  # the zombie wakes up and reports a failure
     assert rows(cfg, "status, claimed_by") == [("sending", later.worker)]
     later.mark(message, ok, error, 0.1)
-    assert rows(cfg, "status, attempts") == [("sent", 2)]
+    assert rows(cfg, "status, attempts") == [("sent", 1)]
     # nothing is due any more, now or later: the alert went out exactly once after the takeover
     assert deliverer(cfg).deliver_due(now=time.time() + 3600).messages == 0
     assert len(hook.messages()) == 1

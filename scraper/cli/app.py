@@ -38,4 +38,21 @@ for _command in (*CRAWL_COMMANDS, *REPLAY_COMMANDS, *QUERY_COMMANDS, *CAPTURE_CO
 
 
 def main() -> None:
-    cli(prog_name="filingwatch")
+    """Run the CLI; a problem of the user's files or database is one line, not a traceback."""
+    import os
+    import sqlite3
+    import sys
+
+    try:
+        cli(prog_name="filingwatch")
+    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
+        if os.environ.get("FILINGWATCH_DEBUG"):
+            raise
+        what = getattr(exc, "filename", None)
+        text = f"{exc.strerror} ({what})" if getattr(exc, "strerror", None) and what else str(exc)
+        if isinstance(exc, sqlite3.Error):
+            text = f"database: {text}" + (
+                "; another process is writing, try again" if "locked" in text else ""
+            )
+        click.echo(f"Error: {text}  (FILINGWATCH_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(1)

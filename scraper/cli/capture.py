@@ -29,9 +29,12 @@ from scraper.sources import SOURCES
 @click.option("--timeout", default=20.0, show_default=True)
 def capture(url, source, method, data, out, timeout):
     """Fetch a live URL and save it as a fixture the replay server can serve (--captured)."""
-    from scraper.capture import capture_url
+    from scraper.capture import CaptureError, capture_url
 
-    path = capture_url(url, source, Path(out), method=method, data=data, timeout=timeout)
+    try:
+        path = capture_url(url, source, Path(out), method=method, data=data, timeout=timeout)
+    except CaptureError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"saved {path} (serve it with: filingwatch replay --captured {out})")
 
 

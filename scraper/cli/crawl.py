@@ -59,6 +59,7 @@ def crawl(
 ):
     """Run one crawl of SOURCE and print a summary; exits 1 when the run is unhealthy."""
     from scraper.crawl import run_crawl
+    from scraper.crawl_lock import EXIT_LOCKED, CrawlLocked
 
     cfg = load_config(config_path, db_path)
     if documents:
@@ -76,8 +77,12 @@ def crawl(
     for item in settings:
         name, _, value = item.partition("=")
         overrides[name] = value
-    summary = run_crawl(cfg, source, backfill=backfill, full=full, alert_baseline=alert_baseline,
-                        spider_args=spider_args, settings_overrides=overrides)  # fmt: skip
+    try:
+        summary = run_crawl(cfg, source, backfill=backfill, full=full, alert_baseline=alert_baseline,
+                            spider_args=spider_args, settings_overrides=overrides)  # fmt: skip
+    except CrawlLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
     click.echo(summary.line())
     sys.exit(0 if summary.health == "ok" else 1)
 

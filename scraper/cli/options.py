@@ -49,10 +49,30 @@ def load_config(config_path: str | None, db_path: str | None = None) -> config_m
         from dataclasses import replace
 
         cfg = replace(cfg, db_path=Path(db_path).resolve(), data_dir=Path(db_path).resolve().parent)
+    check_db_path(cfg.db_path)
     return cfg
 
 
+def check_db_path(path: Path) -> None:
+    """A database path that cannot work is a one-line error before anything opens it."""
+    import os
+
+    if path.is_dir():
+        raise click.ClickException(f"database path {path} is a directory; expected a file name")
+    parent = next((p for p in (path, *path.parents) if p.exists()), None)
+    if parent is not None and parent != path and not parent.is_dir():
+        raise click.ClickException(f"database path {path}: {parent} is not a directory")
+    if not path.exists() and parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        raise click.ClickException(
+            f"database path {path}: cannot create it, {parent} is not writable"
+        )
+
+
 def _emit(rows: list[dict], fmt: str) -> None:
+    from scraper.core.textsafe import strip_controls
+
+    # scraped text never reaches the terminal raw (escape sequences in a title would)
+    rows = [{k: strip_controls(v) for k, v in r.items()} for r in rows]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

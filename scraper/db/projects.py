@@ -25,15 +25,18 @@ _UPSERT = (
 
 
 def stored(conn, source: str, native_ids: list[str]) -> dict[str, dict]:
-    """native_id -> {id, stage, status_raw} of the stored projects."""
+    """native_id -> {id, stage, status_raw, flags, detailed} of the stored projects."""
     found: dict[str, dict] = {}
     for part in chunks(native_ids):
         sql = (
-            "SELECT native_id, id, stage, status_raw FROM projects WHERE source = ? AND native_id"
-            f" IN ({marks(part)})"
+            "SELECT native_id, id, stage, status_raw, flags, detail_key IS NOT NULL FROM projects"
+            f" WHERE source = ? AND native_id IN ({marks(part)})"
         )
-        for native_id, pid, stage, status_raw in conn.execute(sql, [source, *part]):
-            found[native_id] = {"id": pid, "stage": stage, "status_raw": status_raw}
+        for native_id, pid, stage, status_raw, flags, detailed in conn.execute(
+            sql, [source, *part]
+        ):
+            found[native_id] = {"id": pid, "stage": stage, "status_raw": status_raw,
+                                "flags": flags, "detailed": bool(detailed)}  # fmt: skip
     return found
 
 

@@ -51,6 +51,10 @@ def list_rows(
             "raw": column_json(p.raw), "first_seen_at": ctx.now, "last_seen_at": ctx.now,
             "first_run_id": ctx.run_id, "last_run_id": ctx.run_id,
         }  # fmt: skip
+        if old and p.timeline is None and old.get("detailed") and old["status_raw"] == p.status_raw:
+            # a list row of an unchanged status: the detail page already resolved its stage and
+            # flags (BSE P08 -> refused or registered); the list's coarser view must not undo it
+            row["stage"], row["flags"] = old["stage"], old.get("flags")
         step.rows.append(tuple(row[c] for c in PROJECT_COLUMNS))
         if cid is not None and (p.industry_code or p.stock_code):
             step.company_facts.append((p.industry_code, p.stock_code, ctx.now, cid))
