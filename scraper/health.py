@@ -15,9 +15,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
-from scraper import native
-from scraper.core.timeutil import now_iso
-from scraper import crawl_lock
+from scraper import crawl_lock, native
 from scraper.broken_store import BrokenStore
 from scraper.core.textsafe import strip_controls
 from scraper.db import connection as dbconn
