@@ -38,7 +38,7 @@ def test_a_second_crawl_of_a_source_is_refused_while_the_first_runs(replay, make
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert "another crawl of csrcfd is running" in scrapy.stderr
-        assert "crawl_locked" in scrapy.stderr
+        assert "source=csrcfd refused" in scrapy.stderr  # the spider closed itself, nothing ran
         # neither touched the first run's state: no run row, the first still 'running'
         assert count(db, "SELECT count(*) FROM source_runs") == runs_before
         assert count(db, "SELECT count(*) FROM source_runs WHERE health = 'running'") == 1
