@@ -57,6 +57,7 @@ class AlertOptions:
     retry_max: float = 3600.0
     lease: float = 300.0
     templates: dict[str, dict[str, str]] = field(default_factory=dict)
+    template_dir: str = ""  # Jinja2 overrides (issue 12): see alerts/message.py
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         "language": (str, AlertOptions.language), "ops_channels": (list, []),
         "max_per_message": (int, AlertOptions.max_per_message),
         "retry_base": (float, AlertOptions.retry_base), "retry_max": (float, AlertOptions.retry_max),
-        "lease": (float, AlertOptions.lease),
+        "lease": (float, AlertOptions.lease), "template_dir": (str, ""),
     }  # fmt: skip
     values = _take(ctx, table, "alerts", spec)
     if values["language"] not in render.LANGUAGES:
@@ -230,8 +231,24 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
     return AlertOptions(
         language=values["language"], ops_channels=ops, max_per_message=values["max_per_message"],
         retry_base=values["retry_base"], retry_max=values["retry_max"], lease=values["lease"],
-        templates=_templates(ctx, templates),
+        templates=_templates(ctx, templates), template_dir=_template_dir(ctx, values["template_dir"]),
     )  # fmt: skip
+
+
+def _template_dir(ctx: KeyContext, value: str) -> str:
+    """The Jinja2 template folder, relative to the config file; every template must compile."""
+    if not value:
+        return ""
+    from pathlib import Path
+
+    from alerts.message import check_template_dir
+
+    base = Path(ctx.path).resolve().parent if ctx.path != "<config>" else Path.cwd()
+    folder = str((base / os.path.expanduser(value)).resolve())
+    problem = check_template_dir(folder)
+    if problem:
+        raise ctx.error("alerts.template_dir", problem)
+    return folder
 
 
 def _templates(ctx: KeyContext, value: Any) -> dict[str, dict[str, str]]:

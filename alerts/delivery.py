@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import apprise
 from apprise.decorators import notify
 
-from alerts import render
+from alerts import mailer, render
+from alerts import message as outgoing
 from alerts.config import AlertSettings, Channel, settings
 from scraper.config import Config, ConfigError
 from scraper.core.timeutil import now_iso
@@ -85,11 +86,19 @@ class Senders:
             return self._cache[name]
 
     def send(self, name: str, title: str, body: str) -> tuple[bool, str | None]:
+        return self.deliver(name, outgoing.Outgoing(title, body))
+
+    def deliver(self, name: str, out: outgoing.Outgoing) -> tuple[bool, str | None]:
+        """Send one rendered message: mail as our own MIME (alerts/mailer.py), others via apprise."""
         app, where = self.get(name)
         if app is None:
             return False, where
+        url = self.channels[name].expanded_url()
+        if outgoing.family(url).name == "mail":
+            return mailer.send(url, out)
         try:
-            result = app.notify(title=title, body=body)
+            result = app.notify(title=out.title, body=out.body, body_format=out.body_format,
+                                attach=out.attachments or None)  # fmt: skip
         except Exception as exc:  # a plugin bug must not kill the deliverer
             return False, f"{type(exc).__name__}: {exc}"
         if result:
@@ -179,20 +188,35 @@ class Deliverer:
     # -- sending
 
     def render(self, message: Message) -> tuple[str, str]:
+        """(title, body) of the first part, for callers that only want to look at the text."""
+        first = self.outgoing(message)[0]
+        return first.title, first.body
+
+    def outgoing(self, message: Message) -> list[outgoing.Outgoing]:
+        """What the channel receives (alerts/message.py picks format, template and splitting)."""
         channel = self.settings.channels.get(message.channel)
         lang = (channel.language if channel else None) or self.settings.options.language
-        return render.render(message.kind, message.items, lang, self.settings.options.templates)
+        o = self.settings.options
+        return outgoing.build(message.kind, message.items, channel.expanded_url() if channel else "",
+                              lang, o.templates, o.template_dir, message.channel)  # fmt: skip
 
     def _send(self, messages: list[Message]) -> list[tuple[Message, bool, str | None, float]]:
         out = []
+        channel = self.settings.channels.get(messages[0].channel) if messages else None
+        if channel is not None:  # chat robots: due events coalesce into few messages
+            messages = outgoing.coalesce(messages, channel.expanded_url())
         for m in messages:
             started = time.monotonic()
             try:
-                title, body = self.render(m)
+                parts = self.outgoing(m)
             except Exception as exc:  # a bad template must not stop other messages
                 out.append((m, False, f"render failed: {exc}", 0.0))
                 continue
-            ok, error = self.senders.send(m.channel, title, body)
+            ok, error = True, None
+            for part in parts:  # a split message: stop at the first part that fails
+                ok, error = self.senders.deliver(m.channel, part)
+                if not ok:
+                    break
             out.append((m, ok, error, time.monotonic() - started))
         return out
 

@@ -13,10 +13,12 @@ import json
 import time
 from typing import Any
 
+from alerts import render
 from alerts import rules as rules_mod
 from alerts.sectors import Classification, Taxonomy, reason_text
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
+from scraper.db import timeline as db_timeline
 
 _CHUNK = 500
 
@@ -40,9 +42,14 @@ def on_events(db, events: list[dict], now: str, config: Any = None) -> None:
     if not live or not s.rules:
         return
     rows = []
+    timelines: dict[int, list[dict]] = {}  # read once per company, in this same transaction
     for rule in s.rules:
         for event, reasons in rules_mod.select(rule, live, classes):
-            payload = event_payload(event, classes[event["company"]], rule, reasons, s.taxonomy)
+            cid = event.get("company_id")
+            if cid and cid not in timelines:
+                timelines[cid] = timeline_payload(db, cid)
+            payload = event_payload(event, classes[event["company"]], rule, reasons, s.taxonomy,
+                                    timeline=timelines.get(cid))  # fmt: skip
             for channel in rule.channels:
                 rows.append((rule, channel, event, payload))
     enqueue_events(db, rows, now)
@@ -88,8 +95,19 @@ def classify_companies(
     return classes
 
 
+def timeline_payload(db, company_id: int) -> list[dict]:
+    """The company's road so far, one entry per stage (its first date), for the message card."""
+    out: dict[str, dict] = {}
+    for e in db_timeline.timeline(db.conn, company_id):
+        if e.stage and e.stage not in out:
+            out[e.stage] = {"stage": e.stage, "stage_zh": render.stage_label(e.stage, "zh"),
+                            "stage_en": render.stage_label(e.stage, "en"), "date": e.date,
+                            "source": e.source}  # fmt: skip
+    return list(out.values())
+
+
 def event_payload(event: dict, cls: Classification, rule: rules_mod.Rule, reasons: list[dict],
-                  taxonomy: Taxonomy) -> dict[str, Any]:  # fmt: skip
+                  taxonomy: Taxonomy, timeline: list[dict] | None = None) -> dict[str, Any]:  # fmt: skip
     """A snapshot of everything a message needs, so rendering never re-reads the database."""
     keep = ("kind", "stage", "old_stage", "company", "broker", "regulator", "board", "event_date",
             "url", "title", "report_type", "source")  # fmt: skip
@@ -107,6 +125,7 @@ def event_payload(event: dict, cls: Classification, rule: rules_mod.Rule, reason
                     for n in cls.sectors if n in rule.sectors or not rule.sectors],
         "why": list(dict.fromkeys(why)),
         "rule": rule.name,
+        **({"timeline": timeline} if timeline else {}),
     }  # fmt: skip
 
 

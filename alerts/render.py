@@ -203,3 +203,97 @@ def check_template(name: str, template: str) -> str | None:
     if unknown or "" in names:
         return f"unknown field {{{(unknown or [''])[0]}}}; allowed: {', '.join(allowed)}"
     return None
+
+
+# ---------------------------------------------------------------- structured view for templates
+# The Jinja2 templates (alerts/templates/, alerts/message.py) get the same fields as the
+# str.format templates plus structured lists (facts, timeline) and a short link text.
+
+FACT_ORDER = (
+    "agreement_date", "tutoring_period", "tutoring_start", "tutoring_end", "province",
+    "main_business", "controlling_shareholder", "registered_capital", "legal_representative",
+    "industry", "established_date", "address", "law_firm", "accounting_firm", "other_brokers",
+    "period_no", "completion_date", "sponsors", "business_summary",
+)  # fmt: skip
+FACT_LABELS = {
+    "agreement_date": ("辅导协议签署日", "Tutoring agreement"), "tutoring_period": ("辅导期", "Tutoring period"),
+    "tutoring_start": ("辅导开始", "Tutoring start"), "tutoring_end": ("辅导结束", "Tutoring end"),
+    "province": ("省份", "Province"), "main_business": ("主营业务", "Main business"),
+    "controlling_shareholder": ("控股股东", "Controlling shareholder"),
+    "registered_capital": ("注册资本", "Registered capital"),
+    "legal_representative": ("法定代表人", "Legal representative"), "industry": ("行业", "Industry"),
+    "established_date": ("成立日期", "Established"), "address": ("地址", "Address"),
+    "law_firm": ("律师事务所", "Law firm"), "accounting_firm": ("会计师事务所", "Accounting firm"),
+    "other_brokers": ("其他券商", "Other brokers"), "period_no": ("辅导期数", "Period no."),
+    "completion_date": ("完成日期", "Completed"), "sponsors": ("保荐人", "Sponsors"),
+    "business_summary": ("业务概要", "Business summary"),
+}  # fmt: skip
+LABELS = {
+    "zh": {"company": "公司", "event": "事件", "stage": "阶段", "broker": "券商",
+           "regulator": "监管/交易所", "board": "板块", "date": "日期", "document": "文件",
+           "sectors": "行业", "why": "匹配原因", "rule": "规则", "source": "来源",
+           "timeline": "进程", "facts": "公司信息", "change": "变更", "events": "条新动态",
+           "open": "查看文件", "footer": "由 filingwatch 发送：规则"},
+    "en": {"company": "Company", "event": "Event", "stage": "Stage", "broker": "Broker",
+           "regulator": "Regulator/exchange", "board": "Board", "date": "Date",
+           "document": "Document", "sectors": "Sector", "why": "Why it matched", "rule": "Rule",
+           "source": "Source", "timeline": "Timeline", "facts": "Facts", "change": "Change",
+           "events": "new events", "open": "Open document", "footer": "Sent by filingwatch for rule"},
+}  # fmt: skip
+
+
+def link_text(item: dict, lang: str) -> str:
+    """A short readable name for the document link: its title or report type, file type, host.
+
+    The raw URL (often 300 percent-encoded characters) stays in the href, never in the text.
+    """
+    from urllib.parse import urlsplit
+
+    url = item.get("url") or ""
+    report = REPORT_LABELS.get(item.get("report_type") or "")
+    name = (item.get("title") or "").strip() or (
+        (report[0] if lang == "zh" else report[1]) if report else ("文件" if lang == "zh" else "document")
+    )
+    if len(name) > 60:
+        name = name[:58] + "…"
+    parts = urlsplit(url)
+    kind = "PDF" if parts.path.lower().endswith(".pdf") else ""
+    host = (parts.hostname or "").removeprefix("www.")
+    extra = ", ".join(x for x in (kind, host) if x)
+    return f"{name} ({extra})" if extra else name
+
+
+def event_view(item: dict, lang: str) -> dict[str, Any]:
+    """Fields plus lists for one payload in one language; every new payload key is optional."""
+    view = event_fields(item, lang)
+    i = 0 if lang == "zh" else 1
+    facts = item.get("facts") or {}
+    ordered = [k for k in FACT_ORDER if facts.get(k)] + [k for k in facts if k not in FACT_ORDER]
+    view["facts"] = [
+        (FACT_LABELS.get(k, (k, k))[i], str(facts[k])) for k in ordered if facts.get(k)
+    ]
+    view["timeline"] = [
+        {"date": t.get("date") or "", "stage": t.get(f"stage_{lang}") or stage_label(t.get("stage"), lang),
+         "source": t.get("source") or "", "current": t.get("stage") == item.get("stage")}
+        for t in (item.get("timeline") or [])
+    ]  # fmt: skip
+    for key in ("change", "detail"):
+        extra = item.get(key) or {}
+        view[key] = extra.get(f"text_{lang}") or ""
+    view["link_text"] = link_text(item, lang) if item.get("url") else ""
+    view["why_list"] = list(item.get("why") or [])
+    return view
+
+
+def extras_text(item: dict, lang: str) -> str:
+    """Facts, change and timeline as plain lines, appended under the str.format event block."""
+    v = event_view(item, lang)
+    lab = LABELS[lang]
+    lines = []
+    if v["change"] or v["detail"]:
+        lines.append(f"{lab['change']}: {v['change'] or v['detail']}")
+    lines += [f"{label}: {value}" for label, value in v["facts"]]
+    if v["timeline"]:
+        lines.append(f"{lab['timeline']}:")
+        lines += [f"  {t['date'] or '?'}  {t['stage']}" for t in v["timeline"]]
+    return "\n".join(lines)
