@@ -252,7 +252,9 @@ def link_text(item: dict, lang: str) -> str:
     url = item.get("url") or ""
     report = REPORT_LABELS.get(item.get("report_type") or "")
     name = (item.get("title") or "").strip() or (
-        (report[0] if lang == "zh" else report[1]) if report else ("文件" if lang == "zh" else "document")
+        (report[0] if lang == "zh" else report[1])
+        if report
+        else ("文件" if lang == "zh" else "document")
     )
     if len(name) > 60:
         name = name[:58] + "…"
@@ -288,12 +290,12 @@ def event_view(item: dict, lang: str) -> dict[str, Any]:
 def extras_text(item: dict, lang: str) -> str:
     """Facts, change and timeline as plain lines, appended under the str.format event block."""
     v = event_view(item, lang)
-    lab = LABELS[lang]
+    lab, sep = LABELS[lang], ("：" if lang == "zh" else ": ")
     lines = []
     if v["change"] or v["detail"]:
-        lines.append(f"{lab['change']}: {v['change'] or v['detail']}")
-    lines += [f"{label}: {value}" for label, value in v["facts"]]
+        lines.append(f"{lab['change']}{sep}{v['change'] or v['detail']}")
+    lines += [f"{label}{sep}{value}" for label, value in v["facts"]]
     if v["timeline"]:
-        lines.append(f"{lab['timeline']}:")
+        lines.append(f"{lab['timeline']}{sep.strip()}")
         lines += [f"  {t['date'] or '?'}  {t['stage']}" for t in v["timeline"]]
     return "\n".join(lines)
