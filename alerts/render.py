@@ -233,16 +233,17 @@ LABELS = {
            "regulator": "监管/交易所", "board": "板块", "date": "日期", "document": "文件",
            "sectors": "行业", "why": "匹配原因", "rule": "规则", "source": "来源",
            "timeline": "进程", "facts": "公司信息", "change": "变更", "events": "条新动态",
-           "open": "查看文件", "footer": "由 filingwatch 发送：规则"},
+           "open": "查看文件", "footer": "由 filingwatch 发送：规则", "sep": "："},
     "en": {"company": "Company", "event": "Event", "stage": "Stage", "broker": "Broker",
-           "regulator": "Regulator/exchange", "board": "Board", "date": "Date",
+           "regulator": "Regulator / exchange", "board": "Board", "date": "Date",
            "document": "Document", "sectors": "Sector", "why": "Why it matched", "rule": "Rule",
            "source": "Source", "timeline": "Timeline", "facts": "Facts", "change": "Change",
-           "events": "new events", "open": "Open document", "footer": "Sent by filingwatch for rule"},
+           "events": "new events", "open": "Open document", "footer": "Sent by filingwatch for rule",
+           "sep": ": "},
 }  # fmt: skip
 
 
-def link_text(item: dict, lang: str) -> str:
+def link_text(item: dict, lang: str, short: bool = False) -> str:
     """A short readable name for the document link: its title or report type, file type, host.
 
     The raw URL (often 300 percent-encoded characters) stays in the href, never in the text.
@@ -251,17 +252,14 @@ def link_text(item: dict, lang: str) -> str:
 
     url = item.get("url") or ""
     report = REPORT_LABELS.get(item.get("report_type") or "")
-    name = (item.get("title") or "").strip() or (
-        (report[0] if lang == "zh" else report[1])
-        if report
-        else ("文件" if lang == "zh" else "document")
-    )
+    fallback = (report[0] if lang == "zh" else report[1]) if report else LABELS[lang]["open"]
+    name = fallback if short else ((item.get("title") or "").strip() or fallback)
     if len(name) > 60:
         name = name[:58] + "…"
     parts = urlsplit(url)
     kind = "PDF" if parts.path.lower().endswith(".pdf") else ""
     host = (parts.hostname or "").removeprefix("www.")
-    extra = ", ".join(x for x in (kind, host) if x)
+    extra = ", ".join(x for x in (kind, "" if short else host) if x)
     return f"{name} ({extra})" if extra else name
 
 
@@ -283,6 +281,7 @@ def event_view(item: dict, lang: str) -> dict[str, Any]:
         extra = item.get(key) or {}
         view[key] = extra.get(f"text_{lang}") or ""
     view["link_text"] = link_text(item, lang) if item.get("url") else ""
+    view["link_short"] = link_text(item, lang, short=True) if item.get("url") else ""
     view["why_list"] = list(item.get("why") or [])
     return view
 
