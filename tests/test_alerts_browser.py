@@ -44,7 +44,9 @@ def event_item(company="超聚变数字技术股份有限公司", en="xFusion", 
         "why": ["keyword 服务器 in the name → ai_server"],
         "facts": {"agreement_date": "2026-05-20", "province": "河南省",
                   "main_business": "服务器、存储、数据中心基础设施的研发、生产和销售" * 2,
-                  "registered_capital": "人民币 1,234,567,890 元"},
+                  "registered_capital": "人民币 1,234,567,890 元",
+                  # one unbreakable token wider than a phone: must wrap, not scroll
+                  "address": "ZhengzhouHighTechIndustrialDevelopmentZone-No.9-XFusionDigitalPark"},
         "timeline": [
             {"stage": "tutoring", "stage_zh": "辅导备案", "stage_en": "tutoring filed",
              "date": "2026-06-01", "source": "csrcfd"},
