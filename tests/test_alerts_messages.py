@@ -187,3 +187,26 @@ def test_old_payloads_without_new_keys_still_render():
     (out,) = outgoing.build("event", [item], "mailto://127.0.0.1", "zh", channel="mail")
     assert "省份：河南" in out.body.splitlines() and "zzz" in out.html
     assert json.dumps(item)  # payloads stay JSON
+
+
+def test_preview_renders_a_recorded_event_per_channel_and_writes_the_html(tmp_path, cli, hook):
+    chat = f"rocket://one/t1@127.0.0.1:{hook.port}/"
+    cfg = make_cfg(tmp_path, {"mail": "mailto://127.0.0.1:9?to=a@b.c", "chat": chat})
+    record(cfg, [filing(COMPANIES[0], url=LONG_URL)])
+    config = str(cfg.path)
+    proc = cli("alerts", "preview", "--config", config, "--channel", "chat")
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "chat: markdown" in proc.stdout
+        and "**超聚变数字技术股份有限公司 (xFusion)**" in proc.stdout
+    )
+    page = tmp_path / "out.html"
+    proc = cli("alerts", "preview", "--config", config, "--rule", "hw", "--html", str(page))
+    assert proc.returncode == 0, proc.stderr
+    assert "from outbox row" in proc.stdout and "券商：中信证券" in proc.stdout
+    assert f'<a href="{LONG_URL}"' in page.read_text(encoding="utf-8")
+    assert hook.received == []  # a preview sends nothing
+    bad = cli("alerts", "preview", "--config", config, "--channel", "nope")
+    assert bad.returncode != 0 and "unknown channel 'nope'; defined: mail, chat" in bad.stderr
+    missing = cli("alerts", "preview", "--config", config, "--event", "99999")
+    assert missing.returncode != 0 and "no event with id 99999" in missing.stderr
