@@ -29,7 +29,9 @@ def test_demo_end_to_end(tmp_path, cli):
     assert "Broker: 中信证券" in body  # the mail channel is bilingual
     assert msg["Message-ID"].endswith("@filingwatch>")
     page = mail.with_suffix(".html").read_text(encoding="utf-8")  # the HTML part, for a browser
-    assert "超聚变数字技术股份有限公司" in page and "<a href=" in page and mail.stem + ".html" in out
+    assert (
+        "超聚变数字技术股份有限公司" in page and "<a href=" in page and mail.stem + ".html" in out
+    )
 
     db = sqlite3.connect(workdir / "filingwatch.db")
     rows = db.execute(
