@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerts import render, sectors
+from alerts import channel_sources, render, sectors
 from alerts.rules import EVENT_NAMES, Rule, resolve_events
 from scraper.config import Config, KeyContext, _take, line_of, register_section
 from scraper.sources import SOURCES
@@ -43,9 +43,15 @@ class Channel:
     language: str | None  # None: [alerts] language
     key: str  # channels[N].url, for errors found later (apprise check)
     line: int | None
+    tags: tuple[str, ...] = ()  # rules may target channels by tag (issue 12)
+    group: str | None = None  # the [[channels]] entry an apprise config file's URL came from
 
     def expanded_url(self) -> str:
-        return os.path.expandvars(self.url)
+        """The URL with ${VAR}/$VAR from the environment and $$ as a literal $ (alerts/channel_sources.py)."""
+        return channel_sources.expand(self.url)[0]
+
+    def missing_vars(self) -> list[str]:
+        return channel_sources.expand(self.url)[1]
 
 
 @dataclass(frozen=True)
@@ -173,14 +179,21 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
     channels: dict[str, Channel] = {}
     for i, table in enumerate(_list_of_tables(ctx, "channels", value)):
         prefix = f"channels[{i}]"
-        spec = {"name": (str, ""), "url": (str, ""), "language": (str, "")}
+        spec = {"name": (str, ""), "url": (str, ""), "language": (str, ""), "config": (str, ""),
+                "tags": (list, [])}  # fmt: skip
         values = _take(ctx, table, prefix, spec)
         name = values["name"].strip()
         if not name:
             raise ctx.error(f"{prefix}.name", "every channel needs a name (rules refer to it)")
-        if name in channels:
+        if name in channels or any(c.group == name for c in channels.values()):
             raise ctx.error(f"{prefix}.name", f"channel name {name!r} is used twice")
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", values["url"]):
+        tags = _strings(ctx, f"{prefix}.tags", values["tags"]) if values["tags"] else ()
+        if values["config"]:
+            channels.update(_file_channels(ctx, prefix, name, values, tags))
+            continue
+        if not channel_sources.WHOLE_VAR.match(values["url"]) and not re.match(
+            r"^[A-Za-z][A-Za-z0-9+.\-]*://", values["url"]
+        ):
             raise ctx.error(f"{prefix}.url", "expected an apprise URL like mailtos://user:pass@host?to=…, "
                             f"tgram://token/chat, json://host/path or console:// (channel {name!r})")  # fmt: skip
         lang = values["language"] or None
@@ -189,8 +202,48 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
                 f"{prefix}.language", f"expected one of {', '.join(render.LANGUAGES)}, got {lang!r}"
             )
         key = f"{prefix}.url"
-        channels[name] = Channel(name, values["url"], lang, key, line_of(ctx.text, key))
+        channels[name] = Channel(name, values["url"], lang, key, line_of(ctx.text, key), tags)
     return channels
+
+
+def _file_channels(ctx: KeyContext, prefix: str, name: str, values: dict,
+                   tags: tuple[str, ...]) -> dict[str, Channel]:  # fmt: skip
+    """An apprise config file: one channel `<name>/<n>` per URL, with the file's tags (+ ours)."""
+    from pathlib import Path
+
+    key = f"{prefix}.config"
+    if values["url"]:
+        raise ctx.error(
+            key, f"channel {name!r}: give either url or config (an apprise config file)"
+        )
+    base = Path(ctx.path).resolve().parent if ctx.path != "<config>" else Path.cwd()
+    path = base / os.path.expanduser(channel_sources.expand(values["config"])[0])
+    try:
+        entries = channel_sources.read_apprise_config(path)
+    except ValueError as exc:
+        raise ctx.error(key, f"channel {name!r}: {exc}") from None
+    lang = values["language"] or None
+    if lang is not None and lang not in render.LANGUAGES:
+        raise ctx.error(
+            f"{prefix}.language", f"expected one of {', '.join(render.LANGUAGES)}, got {lang!r}"
+        )
+    line = line_of(ctx.text, key)
+    return {
+        f"{name}/{n}": Channel(f"{name}/{n}", e.url, lang, key, line, tuple(dict.fromkeys(e.tags + tags)), name)
+        for n, e in enumerate(entries, 1)
+    }  # fmt: skip
+
+
+def expand_names(channels: dict[str, Channel], names: tuple[str, ...]) -> tuple[str, ...]:
+    """Channel names with a config-file entry's name standing for all of its URLs."""
+    out: list[str] = []
+    for n in names:
+        out += [n] if n in channels else [c.name for c in channels.values() if c.group == n]
+    return tuple(dict.fromkeys(out))
+
+
+def _known_names(channels: dict[str, Channel]) -> set[str]:
+    return set(channels) | {c.group for c in channels.values() if c.group}
 
 
 # ---------------------------------------------------------------- [alerts]
@@ -215,12 +268,14 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         if values["ops_channels"]
         else ()
     )
-    known = _channel_names(ctx)
+    defined = _channels(ctx)
+    known = _known_names(defined)
     for name in ops:
         if name not in known:
             raise ctx.error(
                 "alerts.ops_channels", f"unknown channel {name!r}; defined: {_fmt(known)}"
             )
+    ops = expand_names(defined, ops)
     if values["max_per_message"] < 1:
         raise ctx.error("alerts.max_per_message", "expected at least 1")
     if values["retry_base"] <= 0 or values["lease"] <= 0:
@@ -296,7 +351,8 @@ def parse_daemon(value: Any, ctx: KeyContext) -> DaemonOptions:
 
 # ---------------------------------------------------------------- [[watch]]
 
-_RULE_LISTS = ("sectors", "companies", "brokers", "regulators", "sources", "events", "channels")
+_RULE_LISTS = ("sectors", "companies", "brokers", "regulators", "sources", "events", "channels",
+               "tags")  # fmt: skip
 
 
 def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
@@ -304,7 +360,8 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
     if not tables:
         return ()
     raw = _toml(ctx.text)
-    channels = _channel_names(ctx)
+    defined = _channels(ctx)
+    channels = _known_names(defined)
     sector_names = set(parse_sectors(raw.get("sectors"), ctx).sectors)
     rules: list[Rule] = []
     for i, table in enumerate(tables):
@@ -322,11 +379,18 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
         lists = {
             k: _strings(ctx, f"{prefix}.{k}", table[k]) if k in table else () for k in _RULE_LISTS
         }
-        if not lists["channels"]:
+        if not lists["channels"] and not lists["tags"]:
             raise ctx.error(
                 f"{prefix}.channels",
-                f'{label}expected the channels to notify, e.g. channels = ["mail"]',
+                f'{label}expected the channels to notify, e.g. channels = ["mail"] (or tags = [...])',
             )
+        all_tags = {t for c in defined.values() for t in c.tags}
+        for tag in lists["tags"]:
+            if tag not in all_tags:
+                raise ctx.error(
+                    f"{prefix}.tags",
+                    f"{label}no channel carries tag {tag!r}; tags: {_fmt(all_tags)}",
+                )
         for key, known in (
             ("channels", channels),
             ("sectors", sector_names),
@@ -358,15 +422,23 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
         if any(r.name == name for r in rules):
             raise ctx.error(f"{prefix}.name", f"rule name {name!r} is used twice")
         rules.append(Rule(
-            name=name, channels=lists["channels"], sectors=lists["sectors"],
+            name=name, channels=_targets(defined, lists["channels"], lists["tags"]), sectors=lists["sectors"],
             companies=lists["companies"], brokers=lists["brokers"], regulators=lists["regulators"],
             sources=lists["sources"], events=events, digest=digest, max_per_message=cap,
         ))  # fmt: skip
     return tuple(rules)
 
 
-def _channel_names(ctx: KeyContext) -> set[str]:
-    return set(parse_channels(_toml(ctx.text).get("channels"), ctx))
+def _channels(ctx: KeyContext) -> dict[str, Channel]:
+    return parse_channels(_toml(ctx.text).get("channels"), ctx)
+
+
+def _targets(
+    defined: dict[str, Channel], names: tuple[str, ...], tags: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A rule's channels: those named (a config file's name: all its URLs) plus those carrying a tag."""
+    tagged = [c.name for c in defined.values() if set(c.tags) & set(tags)]
+    return tuple(dict.fromkeys([*expand_names(defined, names), *tagged]))
 
 
 def _fmt(names) -> str:

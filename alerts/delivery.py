@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import threading
 import time
@@ -332,7 +331,7 @@ def check_channels(cfg: Config, names: list[str] | None = None) -> None:
         if names is not None and channel.name not in names:
             continue
         url = channel.expanded_url()
-        missing = re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", url)
+        missing = channel.missing_vars()  # ${VAR}/$VAR unset; $$ is a literal $
         if missing:
             raise ConfigError(cfg.path, channel.key, f"environment variable {missing[0]} is not set "
                               f"(channel {channel.name!r})", channel.line)  # fmt: skip
