@@ -64,6 +64,7 @@ class AlertOptions:
     lease: float = 300.0
     templates: dict[str, dict[str, str]] = field(default_factory=dict)
     template_dir: str = ""  # Jinja2 overrides (issue 12): see alerts/message.py
+    incident_window: float = 60.0  # seconds: same-cause incidents within it are one message
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,7 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         "max_per_message": (int, AlertOptions.max_per_message),
         "retry_base": (float, AlertOptions.retry_base), "retry_max": (float, AlertOptions.retry_max),
         "lease": (float, AlertOptions.lease), "template_dir": (str, ""),
+        "incident_window": (object, AlertOptions.incident_window),
     }  # fmt: skip
     values = _take(ctx, table, "alerts", spec)
     if values["language"] not in render.LANGUAGES:
@@ -278,6 +280,12 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
     ops = expand_names(defined, ops)
     if values["max_per_message"] < 1:
         raise ctx.error("alerts.max_per_message", "expected at least 1")
+    window = parse_duration(values["incident_window"])
+    if window is None:
+        raise ctx.error(
+            "alerts.incident_window",
+            f'expected a duration like "2m" or 0, got {values["incident_window"]!r}',
+        )
     if values["retry_base"] <= 0 or values["lease"] <= 0:
         raise ctx.error(
             "alerts.retry_base" if values["retry_base"] <= 0 else "alerts.lease",
@@ -287,6 +295,7 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         language=values["language"], ops_channels=ops, max_per_message=values["max_per_message"],
         retry_base=values["retry_base"], retry_max=values["retry_max"], lease=values["lease"],
         templates=_templates(ctx, templates), template_dir=_template_dir(ctx, values["template_dir"]),
+        incident_window=window,
     )  # fmt: skip
 
 

@@ -162,15 +162,28 @@ def enqueue_events(db, rows: list[tuple[rules_mod.Rule, str, dict, dict]], now: 
 
 
 def enqueue_health(
-    db, incident_id: int, state: str, channels: tuple[str, ...], payload: dict
-) -> int:
-    """Queue an incident's opening or recovery message for each ops channel (once: dedupe_key)."""
+    db, incident_id: int, state: str, channels: tuple[str, ...], payload: dict,
+    group: str | None = None, window: float = 0.0,
+) -> int:  # fmt: skip
+    """Queue an incident's opening or recovery message for each ops channel (once: dedupe_key).
+
+    Incidents of one `group` (the same cause, alerts/incidents.py) share a digest key and one
+    due time `window` seconds after the first, so an outage of ten sources is one message.
+    """
     now, clock = now_iso(), time.time()
-    values = [
-        (f"health:{incident_id}:{state}:{ch}", "health", None, ch, None, incident_id,
-         json.dumps({**payload, "state": state}, ensure_ascii=False), None, now, clock)
-        for ch in channels
-    ]  # fmt: skip
+    values = []
+    for ch in channels:
+        digest_key = f"health|{state}|{group}|{ch}" if group else None
+        due = clock
+        if digest_key:
+            row = db.conn.execute(
+                "SELECT min(due_at) FROM outbox WHERE digest_key = ? AND status = 'pending'"
+                " AND attempts = 0", [digest_key],
+            ).fetchone()  # fmt: skip
+            due = row[0] if row and row[0] is not None else clock + window
+        values.append((f"health:{incident_id}:{state}:{ch}", "health", None, ch, None, incident_id,
+                       json.dumps({**payload, "state": state}, ensure_ascii=False), digest_key,
+                       now, due))  # fmt: skip
     with dbconn.transaction(db):
         before = db.conn.total_changes
         db.conn.executemany(_INSERT, values)

@@ -20,6 +20,7 @@ EVENT_FIELDS = (
     "broker_full", "regulator", "board", "date", "title", "url", "source", "sectors", "why", "rule",
 )  # fmt: skip
 HEALTH_FIELDS = ("source", "kind", "since", "at", "run_id", "reason", "url", "duration", "failures")
+GROUP_FIELDS = ("count", "cause", "since", "sources")  # one message for same-cause incidents
 
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     "zh": {
@@ -31,6 +32,10 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "health_open": "数据源 {source} 自 {since} 起异常\n原因：{reason}\n地址：{url}\n运行：{run_id}",
         "health_resolved_title": "✅ 数据源恢复：{source}",
         "health_resolved": "数据源 {source} 已于 {at} 恢复（运行 {run_id}）\n异常持续：{duration}",
+        "health_group_open_title": "⚠ {count} 个数据源{cause}",
+        "health_group_open": "{count} 个数据源{cause}（自 {since} 起）：\n{sources}",
+        "health_group_resolved_title": "✅ {count} 个数据源已恢复",
+        "health_group_resolved": "{count} 个数据源已恢复（{cause}）：\n{sources}",
         "test_title": "filingwatch 测试消息",
         "test": "这是一条来自 filingwatch 的测试消息（通道 {channel}）。",
     },
@@ -45,6 +50,10 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
                        "Run: {run_id}",
         "health_resolved_title": "✅ Source recovered: {source}",
         "health_resolved": "Source {source} recovered at {at} (run {run_id})\nDown for: {duration}",
+        "health_group_open_title": "⚠ {count} sources {cause}",
+        "health_group_open": "{count} sources {cause} (since {since}):\n{sources}",
+        "health_group_resolved_title": "✅ {count} sources recovered",
+        "health_group_resolved": "{count} sources recovered ({cause}):\n{sources}",
         "test_title": "filingwatch test message",
         "test": "This is a test message from filingwatch (channel {channel}).",
     },
@@ -55,6 +64,8 @@ TEMPLATE_FIELDS = {
     "health_open_title": HEALTH_FIELDS, "health_open": HEALTH_FIELDS,
     "health_resolved_title": HEALTH_FIELDS, "health_resolved": HEALTH_FIELDS,
     "test_title": ("channel",), "test": ("channel",),
+    **{f"health_group_{state}{part}": GROUP_FIELDS
+       for state in ("open", "resolved") for part in ("", "_title")},
 }  # fmt: skip
 
 STAGE_LABELS_EN = {
@@ -175,6 +186,27 @@ def render_health(item: dict, lang: str, templates: dict | None = None) -> tuple
     return " / ".join(dict.fromkeys(titles)), "\n\n———\n\n".join(bodies)
 
 
+def render_health_group(
+    items: list[dict], lang: str, templates: dict | None = None
+) -> tuple[str, str]:
+    """Several sources with one cause: "10 sources unreachable: DNS lookup failed", one line each."""
+    state = "resolved" if items[0].get("state") == "resolved" else "open"
+    titles, bodies = [], []
+    for code in _langs(lang):
+        if state == "open":
+            lines = [
+                f"- {i.get('source')}: {i.get('url') or i.get('reason') or ''}".rstrip(": ")
+                for i in items
+            ]
+        else:
+            lines = [f"- {i.get('source')} ({i.get('duration') or '?'})" for i in items]
+        fields = {"count": len(items), "cause": items[0].get(f"cause_{code}") or items[0].get("reason") or "",
+                  "since": min(str(i.get("since") or "") for i in items), "sources": "\n".join(lines)}  # fmt: skip
+        titles.append(fill(_t(templates, code, f"health_group_{state}_title"), fields))
+        bodies.append(fill(_t(templates, code, f"health_group_{state}"), fields))
+    return " / ".join(dict.fromkeys(titles)), "\n\n———\n\n".join(bodies)
+
+
 def render_test(channel: str, lang: str, templates: dict | None = None) -> tuple[str, str]:
     titles = [_t(templates, c, "test_title") for c in _langs(lang)]
     bodies = [_t(templates, c, "test").format(channel=channel) for c in _langs(lang)]
@@ -186,6 +218,8 @@ def render(
 ) -> tuple[str, str]:
     """Dispatch on the outbox row kind: 'event' rows may be batched, 'health' rows go alone."""
     if kind == "health":
+        if len(items) > 1:
+            return render_health_group(items, lang, templates)
         return render_health(items[0], lang, templates)
     return render_events(items, lang, templates)
 
