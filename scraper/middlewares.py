@@ -31,6 +31,15 @@ _CONNECT_FAILURES: tuple[type[BaseException], ...] = (
 )
 
 
+# The host cannot be resolved or refuses connections: retrying within the run only delays the
+# incident (hkex_app took 246 s to give up with the network absent); the next run retries.
+_HOST_DOWN: tuple[type[BaseException], ...] = (DNSLookupError, ConnectionRefusedError) + tuple(
+    getattr(scrapy_exceptions, name)
+    for name in ("DownloadConnectionRefusedError", "CannotResolveHostError")
+    if hasattr(scrapy_exceptions, name)
+)
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry, but waiting base * 2**n seconds (capped) before each new try.
 
@@ -63,6 +72,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request, exception, spider=None):
         if request.meta.get("fw_fallback_url") and isinstance(exception, _CONNECT_FAILURES):
             return None  # the scheme fallback takes over before any retry
+        if isinstance(exception, _HOST_DOWN):
+            log.warning("not retrying %s: host down (%r)", request.url, exception)
+            return None  # fail fast: the spider's errback records it as a network error
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get(
             "dont_retry", False
         ):

@@ -203,3 +203,20 @@ def test_https_fallback_when_http_is_unreachable(replay, make_config, cli, tmp_p
     assert run.returncode == 0, run.stdout + run.stderr[-2000:]
     assert "rows=20" in run.stdout
     assert "falling back" in run.stderr
+
+
+def test_a_host_that_refuses_connections_fails_fast_without_retries(make_config, cli, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]  # closed once the block ends: connection refused
+    cfg = make_config(f"http://127.0.0.1:{dead}")
+    # retries with a 5 s back-off would take 5 + 10 + 20 s: the run must not wait for them
+    text = cfg.read_text(encoding="utf-8").replace(
+        "backoff_base = 0.05", "backoff_base = 5\nretries = 3"
+    )
+    cfg.write_text(text, encoding="utf-8")
+    run = crawl(cli, cfg)
+    assert "not retrying" in run.stderr and "host down" in run.stderr, run.stderr[-2000:]
+    assert "Gave up retrying" not in run.stderr
+    (row,) = q(cfg, "SELECT health, last_error FROM source_runs")
+    assert row[0] == "unhealthy" and "refused" in row[1].lower()
