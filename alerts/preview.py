@@ -72,7 +72,10 @@ def preview(db, s: AlertSettings, *, event_id: int | None = None, rule: str | No
         ch = s.channels[channel]
         url, lang = ch.expanded_url(), ch.language or s.options.language
     else:
-        mail = next((c for c in s.channels.values() if outgoing.family(c.url).name == "mail"), None)
+        mail = next(
+            (c for c in s.channels.values() if outgoing.family(c.expanded_url()).name == "mail"),
+            None,
+        )
         url = mail.expanded_url() if (mail and html) else ("mailto://localhost" if html else "")
         lang = (mail.language if mail else None) or s.options.language
         channel = mail.name if mail and html else None
