@@ -266,12 +266,12 @@ LABELS = {
     "zh": {"company": "公司", "event": "事件", "stage": "阶段", "broker": "券商",
            "regulator": "监管/交易所", "board": "板块", "date": "日期", "document": "文件",
            "sectors": "行业", "why": "匹配原因", "rule": "规则", "source": "来源",
-           "timeline": "进程", "facts": "公司信息", "change": "变更", "events": "条新动态",
+           "timeline": "进程", "facts": "公司信息", "facts_document": "信息来源", "change": "变更", "events": "条新动态",
            "open": "查看文件", "footer": "由 filingwatch 发送：规则", "sep": "："},
     "en": {"company": "Company", "event": "Event", "stage": "Stage", "broker": "Broker",
            "regulator": "Regulator / exchange", "board": "Board", "date": "Date",
            "document": "Document", "sectors": "Sector", "why": "Why it matched", "rule": "Rule",
-           "source": "Source", "timeline": "Timeline", "facts": "Facts", "change": "Change",
+           "source": "Source", "timeline": "Timeline", "facts": "Facts", "facts_document": "Facts from", "change": "Change",
            "events": "new events", "open": "Open document", "footer": "Sent by filingwatch for rule",
            "sep": ": "},
 }  # fmt: skip
@@ -316,6 +316,12 @@ def event_view(item: dict, lang: str) -> dict[str, Any]:
         view[key] = extra.get(f"text_{lang}") or ""
     view["link_text"] = link_text(item, lang) if item.get("url") else ""
     view["link_short"] = link_text(item, lang, short=True) if item.get("url") else ""
+    doc = item.get("facts_document") or {}
+    view["facts_document"] = (
+        {"url": doc["url"], "text": link_text({"url": doc["url"], "title": doc.get("title")}, lang)
+         + (f" p. {doc['pages']}" if doc.get("pages") else "")}
+        if doc.get("url") else None
+    )  # fmt: skip
     view["why_list"] = list(item.get("why") or [])
     return view
 
@@ -328,6 +334,10 @@ def extras_text(item: dict, lang: str) -> str:
     if v["change"] or v["detail"]:
         lines.append(f"{lab['change']}{sep}{v['change'] or v['detail']}")
     lines += [f"{label}{sep}{value}" for label, value in v["facts"]]
+    if v["facts_document"]:
+        lines.append(
+            f"{lab['facts_document']}{sep}{v['facts_document']['text']} {v['facts_document']['url']}"
+        )
     if v["timeline"]:
         lines.append(f"{lab['timeline']}{sep.strip()}")
         lines += [f"  {t['date'] or '?'}  {t['stage']}" for t in v["timeline"]]

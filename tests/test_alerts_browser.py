@@ -26,7 +26,7 @@ LONG_URL = (
     + ".pdf"
 )
 FIELDS = ("company", "company_en", "event", "broker", "regulator", "board", "date", "sectors",
-          "document", "timeline", "why", "fact")  # fmt: skip
+          "document", "timeline", "why", "fact", "facts_document")  # fmt: skip
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"
@@ -47,6 +47,7 @@ def event_item(company="超聚变数字技术股份有限公司", en="xFusion", 
                   "registered_capital": "人民币 1,234,567,890 元",
                   # one unbreakable token wider than a phone: must wrap, not scroll
                   "address": "ZhengzhouHighTechIndustrialDevelopmentZone-No.9-XFusionDigitalPark"},
+        "facts_document": {"title": "辅导备案报告", "url": LONG_URL, "pages": "1-3"},
         "timeline": [
             {"stage": "tutoring", "stage_zh": "辅导备案", "stage_en": "tutoring filed",
              "date": "2026-06-01", "source": "csrcfd"},
@@ -136,7 +137,8 @@ def test_single_event_mail_fits_phone_and_desktop_widths():
         assert not r["hidden"], f"fields outside the view {r['hidden']} {where}"
         assert set(FIELDS) <= set(r["present"]), f"missing {set(FIELDS) - set(r['present'])}"
         doc_links = [a for a in r["links"] if a["href"] == LONG_URL]
-        assert len(doc_links) == 2 and all(a["w"] > 0 for a in doc_links), where  # zh + en card
+        # zh + en card, each: the document and the PDF the facts came from
+        assert len(doc_links) == 4 and all(a["w"] > 0 for a in doc_links), where
         assert all(LONG_URL not in a["text"] for a in r["links"])  # short readable link text
         for text in ("超聚变数字技术股份有限公司", "xFusion", "中信证券", "河南证监局",
                      "辅导备案", "tutoring filed", "2026-06-01", "河南省", "ai-hardware"):  # fmt: skip
