@@ -220,3 +220,16 @@ def test_a_host_that_refuses_connections_fails_fast_without_retries(make_config,
     assert "Gave up retrying" not in run.stderr
     (row,) = q(cfg, "SELECT health, last_error FROM source_runs")
     assert row[0] == "unhealthy" and "refused" in row[1].lower()
+
+
+def test_other_requests_to_a_host_that_failed_are_not_tried_again(make_config, cli):
+    # hkex_app asks one host for several status files: only the first may wait for the network
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    cfg = make_config(f"http://127.0.0.1:{dead}", sources=("hkex_app",))
+    run = cli("crawl", "hkex_app", "--config", str(cfg))
+    assert run.stderr.count("not retrying") == 1, run.stderr[-3000:]
+    assert "already failed in this run" in run.stderr
+    (row,) = q(cfg, "SELECT health FROM source_runs")
+    assert row == ("unhealthy",)
