@@ -1,4 +1,4 @@
-"""Commands of the alert layer: match, alerts test|pending|history|deliver.
+"""Commands of the alert layer: match, alerts test|preview|pending|history|deliver.
 
 Registered on the root group by scraper/cli/app.py; they reuse the shared option decorators and
 output of scraper.cli.options (and import nothing else of the CLI, so this module imports alone).
@@ -68,7 +68,7 @@ def match(name, name_en, industry, text_file, as_json, config_path):
 
 @click.group("alerts")
 def alerts():
-    """Alert channels and the outbox: send a test, list pending or sent alerts, deliver now."""
+    """Alert channels and the outbox: send a test, preview a message, list pending or sent alerts, deliver now."""
 
 
 @alerts.command("test")
@@ -101,6 +101,58 @@ def alerts_test(channels, config_path):
         )
         failed += not ok
     sys.exit(1 if failed else 0)
+
+
+@alerts.command("preview")
+@click.option("--rule", default=None, help="As sent for this watch rule.")
+@click.option(
+    "--event", "event_id", type=int, default=None, help="This event id (default: latest)."
+)
+@click.option("--channel", default=None, help="As this channel would get it (format, language).")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the e-mail's HTML part to FILE (to open in a browser).")  # fmt: skip
+@config_option
+@db_option
+def alerts_preview(rule, event_id, channel, html_file, config_path, db_path):
+    """Render what would be sent for an event, without sending (templates, format, splitting)."""
+    from pathlib import Path
+
+    from alerts.config import settings
+    from alerts.preview import preview
+    from scraper.db import connection as dbconn
+
+    cfg = load_config(config_path, db_path)
+    s = settings(cfg)
+    if channel and channel not in s.channels:
+        raise click.ClickException(
+            f"unknown channel {channel!r}; defined: {', '.join(s.channels) or '(none)'}"
+        )
+    if rule and rule not in {r.name for r in s.rules}:
+        raise click.ClickException(
+            f"unknown rule {rule!r}; defined: {', '.join(r.name for r in s.rules) or '(none)'}"
+        )
+    db = dbconn.open_db(cfg.db_path)
+    try:
+        desc, messages, source = preview(db, s, event_id=event_id, rule=rule, channel=channel,
+                                         html=bool(html_file))  # fmt: skip
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.conn.close()
+    click.echo(f"# {desc}; from {source}; {len(messages)} message(s)")
+    for m in messages:
+        click.echo(
+            f"\n── title: {m.title}" + (f"\n── Message-ID: {m.message_id}" if m.message_id else "")
+        )
+        click.echo(f"── body ({'text/plain part' if m.html else m.body_format}):\n{m.body}")
+    if html_file:
+        page = next(
+            (m.html or (m.body if m.body_format == "html" else None) for m in messages), None
+        )
+        if page is None:
+            raise click.ClickException(f"this channel gets no HTML ({desc})")
+        Path(html_file).write_text(page, encoding="utf-8")
+        click.echo(f"\nHTML written to {html_file}")
 
 
 @alerts.command("pending")

@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerts import render, sectors
+from alerts import channel_sources, render, sectors
 from alerts.rules import EVENT_NAMES, Rule, resolve_events
 from scraper.config import Config, KeyContext, _take, check_range, line_of, register_section
 from scraper.sources import SOURCES
@@ -44,9 +44,15 @@ class Channel:
     key: str  # channels[N].url, for errors found later (apprise check)
     line: int | None
     timeout: float = 20.0  # seconds to wait for the channel's answer (apprise rto/cto)
+    tags: tuple[str, ...] = ()  # rules may target channels by tag (issue 12)
+    group: str | None = None  # the [[channels]] entry an apprise config file's URL came from
 
     def expanded_url(self) -> str:
-        return os.path.expandvars(self.url)
+        """The URL with ${VAR}/$VAR from the environment and $$ as a literal $ (alerts/channel_sources.py)."""
+        return channel_sources.expand(self.url)[0]
+
+    def missing_vars(self) -> list[str]:
+        return channel_sources.expand(self.url)[1]
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class AlertOptions:
     lease: float = 300.0
     uncertain_retry: float = 600.0  # a send with no answer is retried this late, same key
     templates: dict[str, dict[str, str]] = field(default_factory=dict)
+    template_dir: str = ""  # Jinja2 overrides (issue 12): see alerts/message.py
+    incident_window: float = 60.0  # seconds: same-cause incidents within it are one message
 
 
 @dataclass(frozen=True)
@@ -176,14 +184,20 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
     for i, table in enumerate(_list_of_tables(ctx, "channels", value)):
         prefix = f"channels[{i}]"
         spec = {"name": (str, ""), "url": (str, ""), "language": (str, ""),
-                "timeout": (float, Channel.timeout)}  # fmt: skip
+                "timeout": (float, Channel.timeout), "config": (str, ""), "tags": (list, [])}  # fmt: skip
         values = _take(ctx, table, prefix, spec)
         name = values["name"].strip()
         if not name:
             raise ctx.error(f"{prefix}.name", "every channel needs a name (rules refer to it)")
-        if name in channels:
+        if name in channels or any(c.group == name for c in channels.values()):
             raise ctx.error(f"{prefix}.name", f"channel name {name!r} is used twice")
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", values["url"]):
+        tags = _strings(ctx, f"{prefix}.tags", values["tags"]) if values["tags"] else ()
+        if values["config"]:
+            channels.update(_file_channels(ctx, prefix, name, values, tags))
+            continue
+        if not channel_sources.WHOLE_VAR.match(values["url"]) and not re.match(
+            r"^[A-Za-z][A-Za-z0-9+.\-]*://", values["url"]
+        ):
             raise ctx.error(f"{prefix}.url", "expected an apprise URL like mailtos://user:pass@host?to=…, "
                             f"tgram://token/chat, json://host/path or console:// (channel {name!r})")  # fmt: skip
         lang = values["language"] or None
@@ -193,10 +207,50 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
             )
         check_range(ctx, f"{prefix}.timeout", values["timeout"], 0, 3600, low_open=True)
         key = f"{prefix}.url"
-        channels[name] = Channel(
-            name, values["url"], lang, key, line_of(ctx.text, key), values["timeout"]
-        )
+        channels[name] = Channel(name, values["url"], lang, key, line_of(ctx.text, key),
+                                 timeout=values["timeout"], tags=tags)  # fmt: skip
     return channels
+
+
+def _file_channels(ctx: KeyContext, prefix: str, name: str, values: dict,
+                   tags: tuple[str, ...]) -> dict[str, Channel]:  # fmt: skip
+    """An apprise config file: one channel `<name>/<n>` per URL, with the file's tags (+ ours)."""
+    from pathlib import Path
+
+    key = f"{prefix}.config"
+    if values["url"]:
+        raise ctx.error(
+            key, f"channel {name!r}: give either url or config (an apprise config file)"
+        )
+    base = Path(ctx.path).resolve().parent if ctx.path != "<config>" else Path.cwd()
+    path = base / os.path.expanduser(channel_sources.expand(values["config"])[0])
+    try:
+        entries = channel_sources.read_apprise_config(path)
+    except ValueError as exc:
+        raise ctx.error(key, f"channel {name!r}: {exc}") from None
+    lang = values["language"] or None
+    if lang is not None and lang not in render.LANGUAGES:
+        raise ctx.error(
+            f"{prefix}.language", f"expected one of {', '.join(render.LANGUAGES)}, got {lang!r}"
+        )
+    line = line_of(ctx.text, key)
+    return {
+        f"{name}/{n}": Channel(f"{name}/{n}", e.url, lang, key, line, timeout=values["timeout"],
+                                tags=tuple(dict.fromkeys(e.tags + tags)), group=name)
+        for n, e in enumerate(entries, 1)
+    }  # fmt: skip
+
+
+def expand_names(channels: dict[str, Channel], names: tuple[str, ...]) -> tuple[str, ...]:
+    """Channel names with a config-file entry's name standing for all of its URLs."""
+    out: list[str] = []
+    for n in names:
+        out += [n] if n in channels else [c.name for c in channels.values() if c.group == n]
+    return tuple(dict.fromkeys(out))
+
+
+def _known_names(channels: dict[str, Channel]) -> set[str]:
+    return set(channels) | {c.group for c in channels.values() if c.group}
 
 
 # ---------------------------------------------------------------- [alerts]
@@ -212,7 +266,8 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         "max_per_message": (int, AlertOptions.max_per_message),
         "retry_base": (float, AlertOptions.retry_base), "retry_max": (float, AlertOptions.retry_max),
         "lease": (float, AlertOptions.lease),
-        "uncertain_retry": (float, AlertOptions.uncertain_retry),
+        "uncertain_retry": (float, AlertOptions.uncertain_retry), "template_dir": (str, ""),
+        "incident_window": (object, AlertOptions.incident_window),
     }  # fmt: skip
     values = _take(ctx, table, "alerts", spec)
     if values["language"] not in render.LANGUAGES:
@@ -222,23 +277,48 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         if values["ops_channels"]
         else ()
     )
-    known = _channel_names(ctx)
+    defined = _channels(ctx)
+    known = _known_names(defined)
     for name in ops:
         if name not in known:
             raise ctx.error(
                 "alerts.ops_channels", f"unknown channel {name!r}; defined: {_fmt(known)}"
             )
+    ops = expand_names(defined, ops)
     check_range(ctx, "alerts.max_per_message", values["max_per_message"], 1, 10_000)
     for key, high in (("retry_base", 86400), ("retry_max", 7 * 86400), ("lease", 86400),
                       ("uncertain_retry", 7 * 86400)):  # fmt: skip
         check_range(ctx, f"alerts.{key}", values[key], 0, high, low_open=True)
     if values["retry_max"] < values["retry_base"]:
         raise ctx.error("alerts.retry_max", "expected at least alerts.retry_base")
+    window = parse_duration(values["incident_window"])
+    if window is None:
+        raise ctx.error(
+            "alerts.incident_window",
+            f'expected a duration like "2m" or 0, got {values["incident_window"]!r}',
+        )
     return AlertOptions(
         language=values["language"], ops_channels=ops, max_per_message=values["max_per_message"],
         retry_base=values["retry_base"], retry_max=values["retry_max"], lease=values["lease"],
         uncertain_retry=values["uncertain_retry"], templates=_templates(ctx, templates),
+        template_dir=_template_dir(ctx, values["template_dir"]), incident_window=window,
     )  # fmt: skip
+
+
+def _template_dir(ctx: KeyContext, value: str) -> str:
+    """The Jinja2 template folder, relative to the config file; every template must compile."""
+    if not value:
+        return ""
+    from pathlib import Path
+
+    from alerts.message import check_template_dir
+
+    base = Path(ctx.path).resolve().parent if ctx.path != "<config>" else Path.cwd()
+    folder = str((base / os.path.expanduser(value)).resolve())
+    problem = check_template_dir(folder)
+    if problem:
+        raise ctx.error("alerts.template_dir", problem)
+    return folder
 
 
 def _templates(ctx: KeyContext, value: Any) -> dict[str, dict[str, str]]:
@@ -286,7 +366,8 @@ def parse_daemon(value: Any, ctx: KeyContext) -> DaemonOptions:
 
 # ---------------------------------------------------------------- [[watch]]
 
-_RULE_LISTS = ("sectors", "companies", "brokers", "regulators", "sources", "events", "channels")
+_RULE_LISTS = ("sectors", "companies", "brokers", "regulators", "sources", "events", "channels",
+               "tags")  # fmt: skip
 
 
 def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
@@ -294,7 +375,8 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
     if not tables:
         return ()
     raw = _toml(ctx.text)
-    channels = _channel_names(ctx)
+    defined = _channels(ctx)
+    channels = _known_names(defined)
     sector_names = set(parse_sectors(raw.get("sectors"), ctx).sectors)
     rules: list[Rule] = []
     for i, table in enumerate(tables):
@@ -312,11 +394,18 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
         lists = {
             k: _strings(ctx, f"{prefix}.{k}", table[k]) if k in table else () for k in _RULE_LISTS
         }
-        if not lists["channels"]:
+        if not lists["channels"] and not lists["tags"]:
             raise ctx.error(
                 f"{prefix}.channels",
-                f'{label}expected the channels to notify, e.g. channels = ["mail"]',
+                f'{label}expected the channels to notify, e.g. channels = ["mail"] (or tags = [...])',
             )
+        all_tags = {t for c in defined.values() for t in c.tags}
+        for tag in lists["tags"]:
+            if tag not in all_tags:
+                raise ctx.error(
+                    f"{prefix}.tags",
+                    f"{label}no channel carries tag {tag!r}; tags: {_fmt(all_tags)}",
+                )
         for key, known in (
             ("channels", channels),
             ("sectors", sector_names),
@@ -349,7 +438,7 @@ def parse_watch(value: Any, ctx: KeyContext) -> tuple[Rule, ...]:
         if any(r.name == name for r in rules):
             raise ctx.error(f"{prefix}.name", f"rule name {name!r} is used twice")
         rules.append(Rule(
-            name=name, channels=lists["channels"], sectors=lists["sectors"],
+            name=name, channels=_targets(defined, lists["channels"], lists["tags"]), sectors=lists["sectors"],
             companies=lists["companies"], brokers=lists["brokers"], regulators=lists["regulators"],
             sources=lists["sources"], events=events, digest=digest, max_per_message=cap,
             fields=fields,
@@ -374,8 +463,16 @@ def _change_fields(ctx: KeyContext, prefix: str, label: str, table: dict, events
     return fields
 
 
-def _channel_names(ctx: KeyContext) -> set[str]:
-    return set(parse_channels(_toml(ctx.text).get("channels"), ctx))
+def _channels(ctx: KeyContext) -> dict[str, Channel]:
+    return parse_channels(_toml(ctx.text).get("channels"), ctx)
+
+
+def _targets(
+    defined: dict[str, Channel], names: tuple[str, ...], tags: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A rule's channels: those named (a config file's name: all its URLs) plus those carrying a tag."""
+    tagged = [c.name for c in defined.values() if set(c.tags) & set(tags)]
+    return tuple(dict.fromkeys([*expand_names(defined, names), *tagged]))
 
 
 def _fmt(names) -> str:

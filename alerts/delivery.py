@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 import apprise
 from apprise.decorators import notify
 
-from alerts import render
+from alerts import mailer, render
+from alerts import message as outgoing
 from alerts.config import AlertSettings, Channel, settings
 from scraper.config import Config, ConfigError
 from scraper.core.textsafe import mask_url, mask_urls_in, strip_controls
@@ -121,12 +122,15 @@ class Sender:
         self.name = name
         self.channel = channel
         self.app: apprise.Apprise | None = None
+        self.url = ""
+        self.mail = False
         self.where = name
         self.problem: str | None = None
         if channel is None:
             self.problem = f"channel {name!r} is not configured"
             return
-        url = channel.expanded_url()
+        url = self.url = channel.expanded_url()
+        self.mail = outgoing.family(url).name == "mail"
         self.where = masked(url)
         app = apprise.Apprise()
         if not app.add(url):
@@ -143,21 +147,29 @@ class Sender:
             getattr(plugin, "headers", None), dict) else None  # fmt: skip
 
     def send(
-        self, title: str, body: str, key: str | None = None, event: str | None = None
+        self, out: outgoing.Outgoing, key: str | None = None, event: str | None = None
     ) -> Outcome:
+        """One rendered part: mail as our own MIME (alerts/mailer.py), the rest through apprise."""
         if self.app is None:
             return Outcome(False, self.problem)
         if self.headers is not None and key:
             self.headers["Idempotency-Key"] = key
             self.headers["X-Filingwatch-Event"] = event or key
         started = time.monotonic()
-        try:
-            result = self.app.notify(title=title, body=body)
-        except Exception as exc:  # a plugin bug must not kill the deliverer
-            return Outcome(False, f"{type(exc).__name__}: {exc}")
-        if result:
-            return Outcome(True)
-        shown = [e.message for e in result.logs() if str(e.level) in ("WARNING", "ERROR")]
+        if self.mail:
+            ok, error = mailer.send(self.url, out, timeout=self.channel.timeout)
+            if ok:
+                return Outcome(True)
+            shown = [error or f"mail not sent ({self.where})"]
+        else:
+            try:
+                result = self.app.notify(title=out.title, body=out.body, body_format=out.body_format,
+                                         attach=out.attachments or None)  # fmt: skip
+            except Exception as exc:  # a plugin bug must not kill the deliverer
+                return Outcome(False, f"{type(exc).__name__}: {exc}")
+            if result:
+                return Outcome(True)
+            shown = [e.message for e in result.logs() if str(e.level) in ("WARNING", "ERROR")]
         uncertain = _looks_uncertain(
             " ".join(shown), time.monotonic() - started, self.channel.timeout
         )
@@ -182,7 +194,7 @@ class Senders:
             return self._cache[name]
 
     def send(self, name: str, title: str, body: str) -> tuple[bool, str | None]:
-        out = self.get(name).send(title, body)
+        out = self.get(name).send(outgoing.Outgoing(title, body))
         return out.ok, out.error
 
 
@@ -449,17 +461,24 @@ class Deliverer:
     # -- sending
 
     def render(self, message: Message) -> tuple[str, str]:
-        """The one place delivery asks what a message says (issue 12 owns the answer)."""
+        """(title, body) of the first part: the one place delivery asks what a message says."""
+        first = self.outgoing(message)[0]
+        return first.title, first.body
+
+    def outgoing(self, message: Message) -> list[outgoing.Outgoing]:
+        """What the channel receives (alerts/message.py picks format, template and splitting)."""
         channel = self.settings.channels.get(message.channel)
         lang = (channel.language if channel else None) or self.settings.options.language
-        return render.render(message.kind, message.items, lang, self.settings.options.templates)
+        o = self.settings.options
+        return outgoing.build(message.kind, message.items, channel.expanded_url() if channel else "",
+                              lang, o.templates, o.template_dir, message.channel)  # fmt: skip
 
     def send_one(self, m: Message) -> Report:
         """Send one claimed message and commit its outcome before returning."""
         report = Report()
         started = time.monotonic()
         try:
-            title, body = self.render(m)
+            parts = self.outgoing(m)
         except Exception as exc:  # a bad template must not stop other messages
             if self.start_send(m):
                 self.mark(m, False, f"render failed: {exc}", 0.0)
@@ -469,7 +488,12 @@ class Deliverer:
         if not self.start_send(m):
             return report  # taken over (our lease expired): the other deliverer sends it
         event = m.keys[0] if len(m.keys) == 1 else None
-        out = self.senders.get(m.channel).send(title, body, key=m.key, event=event)
+        sender = self.senders.get(m.channel)
+        for n, part in enumerate(parts):  # a split message: stop at the first part that fails
+            key = m.key if n == 0 else f"{m.key}-{n}"  # each part its own stable key
+            out = sender.send(part, key=key, event=event)
+            if not out.ok:
+                break
         self.mark(m, out.ok, out.error, time.monotonic() - started, uncertain=out.uncertain)
         if out.ok:
             report.messages += 1
@@ -562,6 +586,7 @@ class Deliverer:
 
     FAILS_BEFORE_DEFER = 3
     CLAIM_BATCH = 10  # messages a channel worker claims at once (ops rows still go next)
+    CHAT_BATCH = 200  # a chat channel claims more: they are merged, then split under its limit
 
     def _channel_round(self, channel: str, now: float | None, deadline: float | None) -> Report:
         """Send what is due on one channel, one message at a time; each row at most once a round."""
@@ -570,9 +595,15 @@ class Deliverer:
         failures = 0
         ops = channel in self.settings.options.ops_channels
         while not self.stop_event.is_set():
-            messages = self.claim(now, channel=channel, limit=self.CLAIM_BATCH)
+            ch = self.settings.channels.get(channel)
+            url = ch.expanded_url() if ch else ""
+            batch = outgoing.family(url).batch if url else False
+            limit = self.CHAT_BATCH if batch else self.CLAIM_BATCH
+            messages = self.claim(now, channel=channel, limit=limit)
             if not messages:
                 break
+            if batch:  # chat robots (~20 messages a minute): due events go out as few messages
+                messages = outgoing.coalesce(messages, url)
             reason = None
             while messages and reason is None:
                 m = messages[0]
@@ -711,7 +742,7 @@ def check_channels(cfg: Config, names: list[str] | None = None) -> None:
         if names is not None and channel.name not in names:
             continue
         url = channel.expanded_url()
-        missing = re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", url)
+        missing = channel.missing_vars()  # ${VAR}/$VAR unset; $$ is a literal $
         if missing:
             raise ConfigError(cfg.path, channel.key, f"environment variable {missing[0]} is not set "
                               f"(channel {channel.name!r})", channel.line)  # fmt: skip

@@ -121,6 +121,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
             time.sleep(0.2)
         changes_and_meetings(replay.base_url, daemon, echo)
         mails = sink.messages()
+        pages = write_html_parts(sink.files())
         db_path = cfg.db_path
         rel = _rel(config_path)
         echo(f"\nDone in {time.monotonic() - started:.1f}s.")
@@ -128,6 +129,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         echo(f"  mail      {workdir / 'mail'}/  ({len(mails)} message(s))")
         for m in mails:
             echo(f"            {Path(m['path']).name}: {m['subject']}")
+        for page in pages:
+            echo(f"            {page.name}: the HTML part, open it in a browser")
         echo(
             f"  logs      {workdir / 'logs'}/ (daemon.log: key=value lines; <source>.log: last crawl)"
         )
@@ -200,6 +203,21 @@ def changes_and_meetings(replay_url: str, daemon, echo: Callable[[str], None]) -
          " exchange announces its listing-committee meeting; sse and sse_committee run again:\n")  # fmt: skip
     for o in daemon.run_cycle(["sse", "sse_committee"]):
         echo(f"\n   {o.source:14} run {o.run_id}: health={o.health} {o.seconds:.1f}s")
+
+
+def write_html_parts(files: list[Path]) -> list[Path]:
+    """NNNN.eml -> NNNN.html (its text/html part), so the demo's mail can be looked at directly."""
+    from email import message_from_bytes, policy
+
+    pages = []
+    for path in files:
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        part = msg.get_body(preferencelist=("html",))
+        if part is not None:
+            page = path.with_suffix(".html")
+            page.write_text(part.get_content(), encoding="utf-8")
+            pages.append(page)
+    return pages
 
 
 def _rel(path: Path) -> str:

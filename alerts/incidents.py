@@ -5,11 +5,15 @@ finished run is unhealthy (zero rows, challenge page, parse errors, HTTP failure
 scraper/health.py), when the daemon had to kill or lost its crawl, or when it has not
 succeeded for longer than its `unhealthy_after_hours`. At most one incident per source is open
 (a partial unique index), so a source failing for a day sends one message, not ninety-six.
+Incidents with the same cause (DNS, refused, timeout, 5xx, or the same reason text) opened within
+[alerts] incident_window share one message ("10 sources unreachable: DNS lookup failed"), and
+so do their recoveries.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +25,29 @@ from scraper.db import connection as dbconn
 from scraper.db import runs
 
 log = logging.getLogger("filingwatch.health")
+
+
+# Causes that hit many sources at once (the network, not a site): (key, pattern, zh, en).
+_CAUSES = (
+    ("dns", re.compile(r"DNSLookupError|CannotResolveHost|DNS lookup failed|getaddrinfo|"
+                       r"Name or service not known|nodename nor servname", re.I),
+     "无法访问：域名解析失败", "unreachable: DNS lookup failed"),
+    ("refused", re.compile(r"ConnectionRefused|Connection was refused|connection refused", re.I),
+     "无法访问：连接被拒绝", "unreachable: connection refused"),
+    ("timeout", re.compile(r"TCPTimedOut|TimeoutError|timed out|took longer than", re.I),
+     "无法访问：连接超时", "unreachable: timed out"),
+    ("http5xx", re.compile(r"\bHTTP 5\d\d\b"), "服务器错误（HTTP 5xx）", "failing: server errors (HTTP 5xx)"),
+)  # fmt: skip
+
+
+def cause_of(reason: str | None) -> tuple[str, str, str]:
+    """(group key, zh label, en label) of an incident's reason; other reasons group by their text."""
+    text = reason or ""
+    for key, pattern, zh, en in _CAUSES:
+        if pattern.search(text):
+            return key, zh, en
+    short = text.strip().splitlines()[0][:100] if text.strip() else "unknown"
+    return f"other:{short}", f"异常：{short}", f"unhealthy: {short}"
 
 
 @dataclass
@@ -81,7 +108,7 @@ def check_source(db, cfg: Config, settings: AlertSettings, source: str, *, failu
     ops = settings.options.ops_channels
     with dbconn.transaction(db):
         row = db.conn.execute(
-            "SELECT id, opened_at, last_run_id FROM incidents WHERE source = ? AND resolved_at IS NULL",
+            "SELECT id, opened_at, last_run_id, detail FROM incidents WHERE source = ? AND resolved_at IS NULL",
             [source],
         ).fetchone()
         if problem and row is None:
@@ -98,9 +125,12 @@ def check_source(db, cfg: Config, settings: AlertSettings, source: str, *, failu
                     problem.run_id,
                 ],
             )
+            group, cause_zh, cause_en = cause_of(problem.reason)
             payload = {"source": source, "kind": problem.kind, "since": now_iso(), "reason": problem.reason,
-                       "url": problem.url or "", "run_id": problem.run_id or "", "failures": 1}  # fmt: skip
-            enqueue_health(db, cur.lastrowid, "open", ops, payload)
+                       "url": problem.url or "", "run_id": problem.run_id or "", "failures": 1,
+                       "cause": group, "cause_zh": cause_zh, "cause_en": cause_en}  # fmt: skip
+            enqueue_health(db, cur.lastrowid, "open", ops, payload, group=group,
+                           window=settings.options.incident_window)  # fmt: skip
             log.warning("event=incident_open source=%s kind=%s run=%s ops_channels=%s reason=%r",
                         source, problem.kind, problem.run_id, ",".join(ops) or "-", problem.reason)  # fmt: skip
             return "opened"
@@ -118,9 +148,12 @@ def check_source(db, cfg: Config, settings: AlertSettings, source: str, *, failu
                 [at, last["id"], row[0]],
             )
             duration = datetime.fromisoformat(at) - datetime.fromisoformat(row[1])
+            group, cause_zh, cause_en = cause_of(row[3])
             payload = {"source": source, "at": at, "since": row[1], "run_id": last["id"],
-                       "duration": str(duration).split(".")[0]}  # fmt: skip
-            enqueue_health(db, row[0], "resolved", ops, payload)
+                       "duration": str(duration).split(".")[0], "cause": group,
+                       "cause_zh": cause_zh, "cause_en": cause_en}  # fmt: skip
+            enqueue_health(db, row[0], "resolved", ops, payload, group=group,
+                           window=settings.options.incident_window)  # fmt: skip
             log.info(
                 "event=incident_resolved source=%s run=%s down_for=%s",
                 source,

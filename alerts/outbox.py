@@ -13,12 +13,14 @@ import json
 import time
 from typing import Any
 
+from alerts import render
 from alerts import rules as rules_mod
 from alerts.sectors import Classification, Taxonomy, reason_text
 from scraper.core.facts import facts_payload
 from scraper.core.timeutil import now_iso
 from scraper.db import connection as dbconn
 from scraper.db import documents as documents_repo
+from scraper.db import timeline as db_timeline
 
 _CHUNK = 500
 
@@ -43,9 +45,14 @@ def on_events(db, events: list[dict], now: str, config: Any = None) -> None:
         return
     facts = event_facts(db, live)
     rows = []
+    timelines: dict[int, list[dict]] = {}  # read once per company, in this same transaction
     for rule in s.rules:
         for event, reasons in rules_mod.select(rule, live, classes):
-            payload = event_payload(event, classes[event["company"]], rule, reasons, s.taxonomy)
+            cid = event.get("company_id")
+            if cid and cid not in timelines:
+                timelines[cid] = timeline_payload(db, cid)
+            payload = event_payload(event, classes[event["company"]], rule, reasons, s.taxonomy,
+                                    timeline=timelines.get(cid))  # fmt: skip
             payload.update(facts.get(id(event), {}))
             for channel in rule.channels:
                 rows.append((rule, channel, event, payload))
@@ -119,8 +126,19 @@ def classify_companies(
     return classes
 
 
+def timeline_payload(db, company_id: int) -> list[dict]:
+    """The company's road so far, one entry per stage (its first date), for the message card."""
+    out: dict[str, dict] = {}
+    for e in db_timeline.timeline(db.conn, company_id):
+        if e.stage and e.stage not in out:
+            out[e.stage] = {"stage": e.stage, "stage_zh": render.stage_label(e.stage, "zh"),
+                            "stage_en": render.stage_label(e.stage, "en"), "date": e.date,
+                            "source": e.source}  # fmt: skip
+    return list(out.values())
+
+
 def event_payload(event: dict, cls: Classification, rule: rules_mod.Rule, reasons: list[dict],
-                  taxonomy: Taxonomy) -> dict[str, Any]:  # fmt: skip
+                  taxonomy: Taxonomy, timeline: list[dict] | None = None) -> dict[str, Any]:  # fmt: skip
     """A snapshot of everything a message needs, so rendering never re-reads the database."""
     keep = ("kind", "stage", "old_stage", "company", "broker", "regulator", "board", "event_date",
             "url", "title", "report_type", "source")  # fmt: skip
@@ -139,6 +157,7 @@ def event_payload(event: dict, cls: Classification, rule: rules_mod.Rule, reason
         "why": list(dict.fromkeys(why)),
         "rule": rule.name,
         **change_payload(event),
+        **({"timeline": timeline} if timeline else {}),
     }  # fmt: skip
 
 
@@ -184,15 +203,28 @@ def enqueue_events(db, rows: list[tuple[rules_mod.Rule, str, dict, dict]], now: 
 
 
 def enqueue_health(
-    db, incident_id: int, state: str, channels: tuple[str, ...], payload: dict
-) -> int:
-    """Queue an incident's opening or recovery message for each ops channel (once: dedupe_key)."""
+    db, incident_id: int, state: str, channels: tuple[str, ...], payload: dict,
+    group: str | None = None, window: float = 0.0,
+) -> int:  # fmt: skip
+    """Queue an incident's opening or recovery message for each ops channel (once: dedupe_key).
+
+    Incidents of one `group` (the same cause, alerts/incidents.py) share a digest key and one
+    due time `window` seconds after the first, so an outage of ten sources is one message.
+    """
     now, clock = now_iso(), time.time()
-    values = [
-        (f"health:{incident_id}:{state}:{ch}", "health", None, ch, None, incident_id,
-         json.dumps({**payload, "state": state}, ensure_ascii=False), None, now, clock)
-        for ch in channels
-    ]  # fmt: skip
+    values = []
+    for ch in channels:
+        digest_key = f"health|{state}|{group}|{ch}" if group else None
+        due = clock
+        if digest_key:
+            row = db.conn.execute(
+                "SELECT min(due_at) FROM outbox WHERE digest_key = ? AND status = 'pending'"
+                " AND attempts = 0", [digest_key],
+            ).fetchone()  # fmt: skip
+            due = row[0] if row and row[0] is not None else clock + window
+        values.append((f"health:{incident_id}:{state}:{ch}", "health", None, ch, None, incident_id,
+                       json.dumps({**payload, "state": state}, ensure_ascii=False), digest_key,
+                       now, due))  # fmt: skip
     with dbconn.transaction(db):
         before = db.conn.total_changes
         db.conn.executemany(_INSERT, values)

@@ -22,6 +22,7 @@ EVENT_FIELDS = (
     "facts",
 )  # fmt: skip
 HEALTH_FIELDS = ("source", "kind", "since", "at", "run_id", "reason", "url", "duration", "failures")
+GROUP_FIELDS = ("count", "cause", "since", "sources")  # one message for same-cause incidents
 
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     "zh": {
@@ -33,6 +34,10 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "health_open": "数据源 {source} 自 {since} 起异常\n原因：{reason}\n地址：{url}\n运行：{run_id}",
         "health_resolved_title": "✅ 数据源恢复：{source}",
         "health_resolved": "数据源 {source} 已于 {at} 恢复（运行 {run_id}）\n异常持续：{duration}",
+        "health_group_open_title": "⚠ {count} 个数据源{cause}",
+        "health_group_open": "{count} 个数据源{cause}（自 {since} 起）：\n{sources}",
+        "health_group_resolved_title": "✅ {count} 个数据源已恢复",
+        "health_group_resolved": "{count} 个数据源已恢复（{cause}）：\n{sources}",
         "test_title": "filingwatch 测试消息",
         "test": "这是一条来自 filingwatch 的测试消息（通道 {channel}）。",
     },
@@ -47,6 +52,10 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
                        "Run: {run_id}",
         "health_resolved_title": "✅ Source recovered: {source}",
         "health_resolved": "Source {source} recovered at {at} (run {run_id})\nDown for: {duration}",
+        "health_group_open_title": "⚠ {count} sources {cause}",
+        "health_group_open": "{count} sources {cause} (since {since}):\n{sources}",
+        "health_group_resolved_title": "✅ {count} sources recovered",
+        "health_group_resolved": "{count} sources recovered ({cause}):\n{sources}",
         "test_title": "filingwatch test message",
         "test": "This is a test message from filingwatch (channel {channel}).",
     },
@@ -57,6 +66,8 @@ TEMPLATE_FIELDS = {
     "health_open_title": HEALTH_FIELDS, "health_open": HEALTH_FIELDS,
     "health_resolved_title": HEALTH_FIELDS, "health_resolved": HEALTH_FIELDS,
     "test_title": ("channel",), "test": ("channel",),
+    **{f"health_group_{state}{part}": GROUP_FIELDS
+       for state in ("open", "resolved") for part in ("", "_title")},
 }  # fmt: skip
 
 STAGE_LABELS_EN = {
@@ -182,6 +193,27 @@ def render_health(item: dict, lang: str, templates: dict | None = None) -> tuple
     return " / ".join(dict.fromkeys(titles)), "\n\n———\n\n".join(bodies)
 
 
+def render_health_group(
+    items: list[dict], lang: str, templates: dict | None = None
+) -> tuple[str, str]:
+    """Several sources with one cause: "10 sources unreachable: DNS lookup failed", one line each."""
+    state = "resolved" if items[0].get("state") == "resolved" else "open"
+    titles, bodies = [], []
+    for code in _langs(lang):
+        if state == "open":
+            lines = [
+                f"- {i.get('source')}: {i.get('url') or i.get('reason') or ''}".rstrip(": ")
+                for i in items
+            ]
+        else:
+            lines = [f"- {i.get('source')} ({i.get('duration') or '?'})" for i in items]
+        fields = {"count": len(items), "cause": items[0].get(f"cause_{code}") or items[0].get("reason") or "",
+                  "since": min(str(i.get("since") or "") for i in items), "sources": "\n".join(lines)}  # fmt: skip
+        titles.append(fill(_t(templates, code, f"health_group_{state}_title"), fields))
+        bodies.append(fill(_t(templates, code, f"health_group_{state}"), fields))
+    return " / ".join(dict.fromkeys(titles)), "\n\n———\n\n".join(bodies)
+
+
 def render_test(channel: str, lang: str, templates: dict | None = None) -> tuple[str, str]:
     titles = [_t(templates, c, "test_title") for c in _langs(lang)]
     bodies = [_t(templates, c, "test").format(channel=channel) for c in _langs(lang)]
@@ -193,6 +225,8 @@ def render(
 ) -> tuple[str, str]:
     """Dispatch on the outbox row kind: 'event' rows may be batched, 'health' rows go alone."""
     if kind == "health":
+        if len(items) > 1:
+            return render_health_group(items, lang, templates)
         return render_health(items[0], lang, templates)
     return render_events(items, lang, templates)
 
@@ -210,3 +244,108 @@ def check_template(name: str, template: str) -> str | None:
     if unknown or "" in names:
         return f"unknown field {{{(unknown or [''])[0]}}}; allowed: {', '.join(allowed)}"
     return None
+
+
+# ---------------------------------------------------------------- structured view for templates
+# The Jinja2 templates (alerts/templates/, alerts/message.py) get the same fields as the
+# str.format templates plus structured lists (facts, timeline) and a short link text.
+
+FACT_ORDER = (
+    "agreement_date", "tutoring_period", "tutoring_start", "tutoring_end", "province",
+    "main_business", "controlling_shareholder", "registered_capital", "legal_representative",
+    "industry", "established_date", "address", "law_firm", "accounting_firm", "other_brokers",
+    "period_no", "completion_date", "sponsors", "business_summary",
+)  # fmt: skip
+FACT_LABELS = {
+    "agreement_date": ("辅导协议签署日", "Tutoring agreement"), "tutoring_period": ("辅导期", "Tutoring period"),
+    "tutoring_start": ("辅导开始", "Tutoring start"), "tutoring_end": ("辅导结束", "Tutoring end"),
+    "province": ("省份", "Province"), "main_business": ("主营业务", "Main business"),
+    "controlling_shareholder": ("控股股东", "Controlling shareholder"),
+    "registered_capital": ("注册资本", "Registered capital"),
+    "legal_representative": ("法定代表人", "Legal representative"), "industry": ("行业", "Industry"),
+    "established_date": ("成立日期", "Established"), "address": ("地址", "Address"),
+    "law_firm": ("律师事务所", "Law firm"), "accounting_firm": ("会计师事务所", "Accounting firm"),
+    "other_brokers": ("其他券商", "Other brokers"), "period_no": ("辅导期数", "Period no."),
+    "completion_date": ("完成日期", "Completed"), "sponsors": ("保荐人", "Sponsors"),
+    "business_summary": ("业务概要", "Business summary"),
+}  # fmt: skip
+LABELS = {
+    "zh": {"company": "公司", "event": "事件", "stage": "阶段", "broker": "券商",
+           "regulator": "监管/交易所", "board": "板块", "date": "日期", "document": "文件",
+           "sectors": "行业", "why": "匹配原因", "rule": "规则", "source": "来源",
+           "timeline": "进程", "facts": "公司信息", "facts_document": "信息来源", "change": "变更", "events": "条新动态",
+           "open": "查看文件", "footer": "由 filingwatch 发送：规则", "sep": "："},
+    "en": {"company": "Company", "event": "Event", "stage": "Stage", "broker": "Broker",
+           "regulator": "Regulator / exchange", "board": "Board", "date": "Date",
+           "document": "Document", "sectors": "Sector", "why": "Why it matched", "rule": "Rule",
+           "source": "Source", "timeline": "Timeline", "facts": "Facts", "facts_document": "Facts from", "change": "Change",
+           "events": "new events", "open": "Open document", "footer": "Sent by filingwatch for rule",
+           "sep": ": "},
+}  # fmt: skip
+
+
+def link_text(item: dict, lang: str, short: bool = False) -> str:
+    """A short readable name for the document link: its title or report type, file type, host.
+
+    The raw URL (often 300 percent-encoded characters) stays in the href, never in the text.
+    """
+    from urllib.parse import urlsplit
+
+    url = item.get("url") or ""
+    report = REPORT_LABELS.get(item.get("report_type") or "")
+    fallback = (report[0] if lang == "zh" else report[1]) if report else LABELS[lang]["open"]
+    name = fallback if short else ((item.get("title") or "").strip() or fallback)
+    if len(name) > 60:
+        name = name[:58] + "…"
+    parts = urlsplit(url)
+    kind = "PDF" if parts.path.lower().endswith(".pdf") else ""
+    host = (parts.hostname or "").removeprefix("www.")
+    extra = ", ".join(x for x in (kind, "" if short else host) if x)
+    return f"{name} ({extra})" if extra else name
+
+
+def event_view(item: dict, lang: str) -> dict[str, Any]:
+    """Fields plus lists for one payload in one language; every new payload key is optional."""
+    view = event_fields(item, lang)
+    i = 0 if lang == "zh" else 1
+    facts = item.get("facts") or {}
+    ordered = [k for k in FACT_ORDER if facts.get(k)] + [k for k in facts if k not in FACT_ORDER]
+    view["facts"] = [
+        (FACT_LABELS.get(k, (k, k))[i], str(facts[k])) for k in ordered if facts.get(k)
+    ]
+    view["timeline"] = [
+        {"date": t.get("date") or "", "stage": t.get(f"stage_{lang}") or stage_label(t.get("stage"), lang),
+         "source": t.get("source") or "", "current": t.get("stage") == item.get("stage")}
+        for t in (item.get("timeline") or [])
+    ]  # fmt: skip
+    for key in ("change", "detail"):
+        extra = item.get(key) or {}
+        view[key] = extra.get(f"text_{lang}") or ""
+    view["link_text"] = link_text(item, lang) if item.get("url") else ""
+    view["link_short"] = link_text(item, lang, short=True) if item.get("url") else ""
+    doc = item.get("facts_document") or {}
+    view["facts_document"] = (
+        {"url": doc["url"], "text": link_text({"url": doc["url"], "title": doc.get("title")}, lang)
+         + (f" p. {doc['pages']}" if doc.get("pages") else "")}
+        if doc.get("url") else None
+    )  # fmt: skip
+    view["why_list"] = list(item.get("why") or [])
+    return view
+
+
+def extras_text(item: dict, lang: str) -> str:
+    """Facts, change and timeline as plain lines, appended under the str.format event block."""
+    v = event_view(item, lang)
+    lab, sep = LABELS[lang], ("：" if lang == "zh" else ": ")
+    lines = []
+    if v["change"] or v["detail"]:
+        lines.append(f"{lab['change']}{sep}{v['change'] or v['detail']}")
+    lines += [f"{label}{sep}{value}" for label, value in v["facts"]]
+    if v["facts_document"]:
+        lines.append(
+            f"{lab['facts_document']}{sep}{v['facts_document']['text']} {v['facts_document']['url']}"
+        )
+    if v["timeline"]:
+        lines.append(f"{lab['timeline']}{sep.strip()}")
+        lines += [f"  {t['date'] or '?'}  {t['stage']}" for t in v["timeline"]]
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ import logging
 
 from scrapy import exceptions as scrapy_exceptions
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import (
     ConnectError,
     ConnectionRefusedError,
@@ -31,6 +32,15 @@ _CONNECT_FAILURES: tuple[type[BaseException], ...] = (
 )
 
 
+# The host cannot be resolved or refuses connections: retrying within the run only delays the
+# incident (hkex_app took 246 s to give up with the network absent); the next run retries.
+_HOST_DOWN: tuple[type[BaseException], ...] = (DNSLookupError, ConnectionRefusedError) + tuple(
+    getattr(scrapy_exceptions, name)
+    for name in ("DownloadConnectionRefusedError", "CannotResolveHostError")
+    if hasattr(scrapy_exceptions, name)
+)
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry, but waiting base * 2**n seconds (capped) before each new try.
 
@@ -42,6 +52,15 @@ class BackoffRetryMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.base = settings.getfloat("FILINGWATCH_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("FILINGWATCH_BACKOFF_MAX", 60.0)
+        self.down: dict[str, BaseException] = {}  # host -> its failure, for the rest of this run
+
+    def process_request(self, request, spider=None):
+        """A host that already failed to resolve/connect in this run fails its other requests at once."""
+        host = urlparse_cached(request).hostname
+        if host in self.down and not request.meta.get("fw_fallback_url"):
+            log.warning("skipping %s: host %s already failed in this run", request.url, host)
+            raise self.down[host]
+        return None
 
     async def _wait(self, request):
         tries = request.meta.get("retry_times", 0)
@@ -63,6 +82,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request, exception, spider=None):
         if request.meta.get("fw_fallback_url") and isinstance(exception, _CONNECT_FAILURES):
             return None  # the scheme fallback takes over before any retry
+        if isinstance(exception, _HOST_DOWN):
+            host = urlparse_cached(request).hostname
+            if host not in self.down:
+                log.warning("not retrying %s: host down (%r)", request.url, exception)
+                self.down[host] = exception
+            return None  # fail fast: the spider's errback records it as a network error
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get(
             "dont_retry", False
         ):

@@ -11,6 +11,7 @@ CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0  # randomised ±50% by Scrapy's default (DOWNLOAD_DELAY_JITTER)
 DOWNLOAD_TIMEOUT = 20
+DNS_TIMEOUT = 10  # Scrapy's default is 60 s per lookup; a missing network must fail in seconds
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 opens an HTTP control port per crawl otherwise

@@ -26,7 +26,7 @@ def ops():
 def make(make_config, replay, ops, extra=""):
     path = make_config(
         replay.base_url,
-        extra=f'[alerts]\nops_channels = ["ops"]\nretry_base = 0.1\n[[channels]]\nname = "ops"\n'
+        extra=f'[alerts]\nops_channels = ["ops"]\nretry_base = 0.1\nincident_window = 0\n[[channels]]\nname = "ops"\n'
         f'url = "{ops.url()}"\nlanguage = "en"\n[daemon]\ncrawl_timeout = 60\n{extra}',
     )
     return config.load(path)

@@ -203,3 +203,33 @@ def test_https_fallback_when_http_is_unreachable(replay, make_config, cli, tmp_p
     assert run.returncode == 0, run.stdout + run.stderr[-2000:]
     assert "rows=20" in run.stdout
     assert "falling back" in run.stderr
+
+
+def test_a_host_that_refuses_connections_fails_fast_without_retries(make_config, cli, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]  # closed once the block ends: connection refused
+    cfg = make_config(f"http://127.0.0.1:{dead}")
+    # retries with a 5 s back-off would take 5 + 10 + 20 s: the run must not wait for them
+    text = cfg.read_text(encoding="utf-8").replace(
+        "backoff_base = 0.05", "backoff_base = 5\nretries = 3"
+    )
+    cfg.write_text(text, encoding="utf-8")
+    run = crawl(cli, cfg)
+    assert "not retrying" in run.stderr and "host down" in run.stderr, run.stderr[-2000:]
+    assert "Gave up retrying" not in run.stderr
+    (row,) = q(cfg, "SELECT health, last_error FROM source_runs")
+    assert row[0] == "unhealthy" and "refused" in row[1].lower()
+
+
+def test_other_requests_to_a_host_that_failed_are_not_tried_again(make_config, cli):
+    # hkex_app asks one host for several status files: only the first may wait for the network
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    cfg = make_config(f"http://127.0.0.1:{dead}", sources=("hkex_app",))
+    run = cli("crawl", "hkex_app", "--config", str(cfg))
+    assert run.stderr.count("not retrying") == 1, run.stderr[-3000:]
+    assert "already failed in this run" in run.stderr
+    (row,) = q(cfg, "SELECT health FROM source_runs")
+    assert row == ("unhealthy",)

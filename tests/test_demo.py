@@ -30,6 +30,11 @@ def test_demo_end_to_end(tmp_path, cli):
     # facts read from the filing report PDF the replay serves (issue 15)
     assert "辅导协议签署：2025-12-31" in body and "辅导期：2026-01 至 2026-04（4个月）" in body
     assert "Agreement signed: 2025-12-31" in body and "省份：河南" in body
+    assert msg["Message-ID"].endswith("@filingwatch>")
+    page = mail.with_suffix(".html").read_text(encoding="utf-8")  # the HTML part, for a browser
+    assert (
+        "超聚变数字技术股份有限公司" in page and "<a href=" in page and mail.stem + ".html" in out
+    )
 
     db = sqlite3.connect(workdir / "filingwatch.db")
     rows = db.execute(
