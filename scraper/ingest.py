@@ -150,7 +150,8 @@ def write_projects(
         return result
     conn = db.conn
     with transaction(db):
-        ids = _resolve(db, [(p.company, None, p.stock_code) for p in batch.projects], ctx)
+        ids = _resolve(db, [(p.company, None, p.stock_code, "short_name" in p.flags)
+                            for p in batch.projects], ctx)  # fmt: skip
         stored = projects_repo.stored(conn, batch.source, [p.native_id for p in batch.projects])
         rows = projects_step.list_rows(ctx, batch.projects, ids, stored)
         projects_repo.upsert(conn, rows.rows)
