@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,70 @@ def test_sse_result_only_lists_short_names_and_the_file_search(replay, make_conf
     # the unmapped code is a warning of the run, not silently 'other'
     problems = last_problems(cfg)
     assert any(p["kind"] == "unknown_file_type" and "I0099" in p["message"] for p in problems)
+
+
+def test_szse_text_only_status_short_sponsors_board_names_and_material_names(
+    replay, make_config, cli
+):
+    site = replay.site("szse")
+    fixtures = Path(__file__).parent / "fixtures" / "szse"
+    items = json.loads((fixtures / "variant_query_text_only.json").read_text("utf-8"))["data"]
+    detail = json.loads((fixtures / "variant_details_2000301.json").read_text("utf-8"))["data"]
+    for item in items:
+        site.control("update", {"item": item,
+                                "detail": detail if item["prjid"] == 2000301 else {}})  # fmt: skip
+    cfg = make_config(replay.base_url, sources=("szse",))
+    run = cli("crawl", "szse", "--config", str(cfg))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "health=ok" in run.stdout
+    rows = query(cfg, "SELECT native_id, board, stage, sponsor FROM projects"
+                      " WHERE native_id IN ('2000301', '2000302', '2000303', '2000304')"
+                      " ORDER BY native_id")  # fmt: skip
+    assert rows == [("2000301", "chinext", "inquired", "国泰海通"),
+                    ("2000302", "main", "registered", "招商证券"),
+                    ("2000303", "main", "suspended", "兴业证券股份有限公司"),
+                    ("2000304", "chinext", "terminated", "兴业证券股份有限公司")], rows  # fmt: skip
+    assert not [p for p in last_problems(cfg) if p["kind"] == "unknown_status"
+                and "20003" in p["message"]]  # fmt: skip
+    docs = query(cfg, "SELECT report_type FROM filings WHERE native_id LIKE '2000301:%'"
+                      " ORDER BY native_id")  # fmt: skip
+    assert docs == [("prospectus",), ("sponsor_letter",), ("audit_report",), ("other",)]
+
+
+def _announcement(n: int, day: str, title: str) -> dict:
+    return {"id": f"a{n:04d}", "annId": 1000 + n, "title": title, "content": "",
+            "publishTime": f"{day} 18:{n % 60:02d}:00",
+            "attachPath": f"/disc/disk03/finalpage/{day}/a{n:04d}.PDF", "attachFormat": "PDF",
+            "attachSize": 100, "secCode": ["301888"], "secName": ["光芯智能"],
+            "bondType": None, "bigIndustryCode": "C", "bigCategoryId": None,
+            "smallCategoryId": None, "channelCode": "listedNotice_disc"}  # fmt: skip
+
+
+def test_szse_notices_pages_every_issuer_until_the_window_is_covered(replay, make_config, cli):
+    """No searchKey: page 1 is other issuers' announcements; the IPO document on page 2 must be
+    found by the first run and a later one on page 2 by an incremental run too."""
+    from scraper.core.timeutil import today_shanghai
+
+    today = today_shanghai().isoformat()
+    site = replay.site("szse_notices")
+    others = [_announcement(n, today, f"某某{n}：关于股东减持股份的公告") for n in range(1, 5)]
+    ipo = _announcement(90, "2026-11-25" if today > "2026-11-25" else today,
+                        "光芯智能：首次公开发行股票并在创业板上市招股说明书")  # fmt: skip
+    site.control("load", {"rows": [*others, ipo]})
+    cfg = make_config(replay.base_url, sources=("szse_notices",),
+                      source_extra="page_size = 3\nnotice_list = false\nfull_sweep_hours = 0\n"
+                      "lookback_days = 3650")  # fmt: skip
+    first = cli("crawl", "szse_notices", "--config", str(cfg))
+    assert first.returncode == 0, first.stdout + first.stderr[-2000:]
+    assert "health=ok" in first.stdout
+    assert all("searchKey" not in b for b in site.bodies)
+    assert query(cfg, "SELECT count(*) FROM filings WHERE source = 'szse_notices'") == [(1,)]
+
+    site.bodies.clear()
+    later = _announcement(0, today, "光芯智能：首次公开发行股票并在创业板上市之上市公告书")
+    newer = [_announcement(n, today, f"某某{n}：董事会决议公告") for n in range(10, 14)]
+    site.control("load", {"rows": [*others, ipo, later, *newer]})
+    second = cli("crawl", "szse_notices", "--config", str(cfg))
+    assert "mode=incremental" in second.stdout, second.stdout
+    assert [b["pageNum"] for b in site.bodies] == [1, 2, 3]  # the IPO row is last
+    assert query(cfg, "SELECT count(*) FROM filings WHERE source = 'szse_notices'") == [(2,)]

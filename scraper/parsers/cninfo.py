@@ -73,7 +73,7 @@ class Page:
 
 def clean_title(title: str | None) -> str:
     """Strip <em> highlights (and any tag), unescape entities, collapse spaces."""
-    text = html.unescape(_TAG_RE.sub("", title or ""))
+    text = html.unescape(_TAG_RE.sub("", str(title) if title is not None else ""))
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -64,6 +64,20 @@ STATUS_MAP: dict[str, tuple[str | None, str, str | None]] = {
     "终止": (st.TERMINATED, "终止", None),
 }
 NODE_ONLY = {"40", "70"}  # timeline nodes whose outcome is a sub-status
+# `prjst` text -> code, for list items that carry only the text (no `prjstatus`): the same
+# table read by label, plus the site's other spellings. Bracket widths are folded first.
+STATUS_TEXT = {label: code for code, (_s, label, _d) in STATUS_MAP.items()}
+STATUS_TEXT.update({"新受理": "20", "受理": "20", "问询": "30", "已问询": "30",
+                    "注册": "70", "终止审核": "终止", "终止": "终止"})  # fmt: skip
+# boardName -> board, for items without boardCode
+BOARD_NAMES = {"创业板": "chinext", "主板": "main", "深市主板": "main"}
+# matnm (document name) -> report_type, for disclosureMaterials rows without matcat
+MATERIAL_NAMES = (
+    ("招股说明书", "prospectus"), ("招股意向书", "prospectus"), ("募集说明书", "prospectus"),
+    ("上市保荐书", "listing_sponsor_letter"), ("发行保荐书", "sponsor_letter"),
+    ("审计报告", "audit_report"), ("财务报表", "audit_report"), ("法律意见书", "legal_opinion"),
+    ("估值报告", "valuation_report"), ("重组报告书", "restructuring_report"),
+)  # fmt: skip
 
 # Document arrays of the details and how their rows are typed.
 DOC_ARRAYS = (
@@ -159,19 +173,24 @@ def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> Li
 
 def project_from_item(item: dict, board: str | None = None) -> Project:
     native_id = _code(item.get("prjid"))
-    code = _code(item.get("prjstatus"))
+    text = _clean(item.get("prjst"))
+    code = _code(item.get("prjstatus")) or status_of_text(text)
     stage, label, _detail, known = map_status(code)
     flags = [] if known else ["unknown_status"]
     sponsors = [n for n in (_clean(item.get("sprinst")), _clean(item.get("jsprinst"))) if n]
+    if not sponsors:  # some items name the sponsors only by their short names
+        sponsors = [n for n in (_clean(item.get("sprinsts")), _clean(item.get("jsprinsts"))) if n]
     industry = _clean(item.get("csrcind")) or None
     return Project(
         source=SOURCE,
         native_id=native_id,
         company=_clean(item.get("cmpnm")),
-        board=BOARDS.get(_code(item.get("boardCode"))) or board,
+        board=BOARDS.get(_code(item.get("boardCode")))
+        or BOARD_NAMES.get(_clean(item.get("boardName")))
+        or board,
         stage=stage,
         status_raw=code,
-        status_label=_clean(item.get("prjst")) or label,
+        status_label=text or label,
         company_short=_clean(item.get("cmpsnm")) or None,
         sponsors=list(dict.fromkeys(sponsors)),
         law_firm=_clean(item.get("lawfm")) or None,
@@ -316,7 +335,7 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         seen.add(native_id)
         dtyp, matcat = _int(row.get("dtyp")), _int(row.get("matcat"))
         if array == "disclosureMaterials":
-            report_type = MATERIALS.get(matcat, "other")
+            report_type = MATERIALS.get(matcat) or _material_by_name(row) or "other"
         else:
             report_type = ARRAY_TYPES.get(array) or DTYP.get(dtyp, "other")
         day = parse_date(_clean(row.get("ddt"))) or parse_date(_clean(row.get("ddtime")))
@@ -360,6 +379,23 @@ def parse_detail(
         fresh.sponsors = fresh.sponsors or project.sponsors
     fresh.timeline = timeline(data, fresh)
     return fresh, documents(data, fresh, pdf_base)
+
+
+def status_of_text(text: str) -> str:
+    """'已问询' -> '30'; an unknown text is its own code (verbatim), '' when there is none."""
+    if not text:
+        return ""
+    folded = text.replace("（", "(").replace("）", ")").replace(" ", "")
+    return STATUS_TEXT.get(folded) or STATUS_TEXT.get(folded.split("(")[0] if
+                                                      folded.startswith("终止(") else "") or folded  # fmt: skip
+
+
+def _material_by_name(row: dict) -> str | None:
+    name = _clean(row.get("matnm")) or _clean(row.get("configFileName"))
+    for needle, kind in MATERIAL_NAMES:
+        if needle in name:
+            return kind
+    return None
 
 
 def _group(row: dict) -> str:
