@@ -114,3 +114,16 @@ def test_szse_notices_pages_every_issuer_until_the_window_is_covered(replay, mak
     assert "mode=incremental" in second.stdout, second.stdout
     assert [b["pageNum"] for b in site.bodies] == [1, 2, 3]  # the IPO row is last
     assert query(cfg, "SELECT count(*) FROM filings WHERE source = 'szse_notices'") == [(2,)]
+
+
+def test_sse_notices_full_sweep_is_bounded_and_completes(replay, make_config, cli):
+    cfg = make_config(replay.base_url, sources=("sse_notices",),
+                      source_extra="sweep_pages = 1\nfull_sweep_hours = 0.000001")  # fmt: skip
+    run = cli("crawl", "sse_notices", "--config", str(cfg))
+    assert run.returncode == 0 and "mode=full" in run.stdout, run.stdout + run.stderr[-1500:]
+    lists = [r["path"] for r in replay.requests("sse_notices") if "index" in r["path"]]
+    assert lists == ["/disclosure/announcement/listing/ipo/index.shtml"]
+    assert query(cfg, "SELECT last_full_at IS NOT NULL FROM crawl_state"
+                      " WHERE source = 'sse_notices'") == [(1,)]  # fmt: skip
+    again = cli("crawl", "sse_notices", "--config", str(cfg))
+    assert "mode=full" in again.stdout  # the sweep is due again (full_sweep_hours elapsed)

@@ -69,6 +69,10 @@ _ONCLICK_DATE_RE = re.compile(r"['\"](\d{4}-\d{2}-\d{2})['\"]")
 _PATH_DATE_RE = re.compile(r"/pre_ipo/(\d{4})/(\d{1,2})/(\d{1,2})/")
 _BATCH_DATE_RE = re.compile(r"PREIPO_[A-Za-z0-9]+_[A-Za-z0-9]+_(\d{8})_")
 _PERIOD_RE = re.compile(r"第\s*([0-9０-９]+|[零〇一二三四五六七八九十百两]+)\s*期")
+# a period phrase before the report words: 第二十一期, （第5期）, 【第３期】, (第 12 期)
+_TRAILING_PERIOD_RE = re.compile(
+    r"[（(【\[〔]?\s*第\s*(?:[0-9０-９]+|[零〇一二三四五六七八九十百两]+)\s*期\s*[）)】\]〕]?\s*$"
+)
 _TOTAL_PAGES_RES = (
     re.compile(r"共\s*(?:<[^>]+>\s*)*(\d+)\s*(?:<[^>]+>\s*)*页"),
     re.compile(r"createPageHTML\(\s*['\"]?(\d+)"),
@@ -260,6 +264,7 @@ def company_from_title(title: str) -> str | None:
     if not cuts:
         return None
     name = text[: min(cuts)].strip("《》“”\"' ")
+    name = _TRAILING_PERIOD_RE.sub("", name).strip("《》“”\"' ")
     return name or None
 
 
