@@ -127,3 +127,16 @@ def test_sse_notices_full_sweep_is_bounded_and_completes(replay, make_config, cl
                       " WHERE source = 'sse_notices'") == [(1,)]  # fmt: skip
     again = cli("crawl", "sse_notices", "--config", str(cfg))
     assert "mode=full" in again.stdout  # the sweep is due again (full_sweep_hours elapsed)
+
+
+def test_bse_computed_cookie_is_named_in_the_problem_with_the_body(replay, make_config, cli):
+    replay.site("bse").control("home", {"file": "home_computed.html"})
+    cfg = make_config(replay.base_url, sources=("bse",))
+    run = cli("crawl", "bse", "--config", str(cfg))
+    assert "health=unhealthy" in run.stdout, run.stdout
+    problems = last_problems(cfg)
+    assert [p["kind"] for p in problems] == ["challenge_page"], problems
+    assert "computes the C3VK cookie in JavaScript" in problems[0]["message"]
+    assert Path(problems[0]["saved"]).read_bytes().startswith(b"<!DOCTYPE html>")
+    assert b"_0x5d" in Path(problems[0]["saved"]).read_bytes()
+    assert len([r for r in replay.requests("bse") if r["path"] == "/"]) == 1  # no re-warm loop

@@ -140,6 +140,13 @@ def home_cookies(body: bytes | str) -> dict[str, str]:
     return {m[2]: m[3].strip() for m in _COOKIE_RE.finditer(text)}
 
 
+def computed_cookie(body: bytes | str) -> bool:
+    """The page names C3VK in its script but sets it from an expression, not a literal: the
+    cookie cannot be read without running the site's JavaScript."""
+    text = decode_html(body)
+    return "c3vk" in text.lower() and "C3VK" not in home_cookies(text)
+
+
 def _payload(body: bytes | str, url: str) -> dict:
     text = decode_html(body)
     marker = verification_marker(text)
