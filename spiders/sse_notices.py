@@ -15,7 +15,7 @@ from scraper.core import stages
 from scraper.core.names import legal_name_in
 from scraper.core.records import Filing, PageBatch
 from scraper.parsers import sse_notices as parser
-from scraper.parsers.common import PageError
+from scraper.parsers.common import BadPayload, PageError
 from spiders.listing_common import ListingSpider
 
 LIST_PATH = "/disclosure/announcement/listing/ipo/index.shtml"
@@ -49,6 +49,9 @@ class SseNoticesSpider(ListingSpider):
             return
         try:
             page = parser.parse_list(response.body, response.url)
+            if page.total_pages is not None and n > page.total_pages:
+                raise BadPayload(f"list page {n} says the list has {page.total_pages} pages",
+                                 response.url)  # fmt: skip
         except PageError as exc:
             self.page_error(exc, response)
             return

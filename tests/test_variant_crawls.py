@@ -140,3 +140,20 @@ def test_bse_computed_cookie_is_named_in_the_problem_with_the_body(replay, make_
     assert Path(problems[0]["saved"]).read_bytes().startswith(b"<!DOCTYPE html>")
     assert b"_0x5d" in Path(problems[0]["saved"]).read_bytes()
     assert len([r for r in replay.requests("bse") if r["path"] == "/"]) == 1  # no re-warm loop
+
+
+@pytest.mark.parametrize(
+    "source, path",
+    [
+        ("sse_notices", r"/listing/ipo/index\.shtml"),
+        ("szse_notices", r"/disclosure/notice/company/index\.html"),
+        ("csrcfd", r"/csrcfd/index\.html"),
+    ],
+)
+def test_a_truncated_html_list_page_is_an_error_not_fewer_rows(replay, make_config, cli, source, path):
+    replay.add_fault("truncate", site=source, path=path)
+    cfg = make_config(replay.base_url, sources=(source,))
+    run = cli("crawl", source, "--config", str(cfg))
+    assert "health=unhealthy" in run.stdout, run.stdout
+    assert any(p["kind"] == "bad_payload" and "truncated" in p["message"]
+               for p in last_problems(cfg)), last_problems(cfg)  # fmt: skip

@@ -139,6 +139,16 @@ def unwrap_jsonp(text: str) -> str:
     return end[m.end() : -1]
 
 
+# The deepest nesting any answer of ours has is about 6; a run of this many openers (each maybe
+# after an object key) is refused before parsing. Deeper nesting that interleaves values is
+# caught as the decoder's RecursionError. Either way: BadPayload, never a RecursionError later
+# (in our code, or when a raw record is stored as JSON).
+MAX_JSON_DEPTH = 64
+_DEEP_JSON_RE = re.compile(
+    r'(?:[\[{]\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?){' + str(MAX_JSON_DEPTH + 1) + "}"
+)
+
+
 def load_json(body: bytes | str, url: str = "", content_type: str | None = None):
     """Decode, unwrap JSONP and parse; a WAF page raises ChallengePage, anything else BadPayload."""
     import json
@@ -147,8 +157,12 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
     payload = unwrap_jsonp(text)
     if not payload.strip():
         raise BadPayload("empty body where JSON was expected", url)
+    if _DEEP_JSON_RE.search(payload):
+        raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
     try:
         return json.loads(payload)
+    except RecursionError:
+        raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url) from None
     except ValueError as exc:
         head = payload.lstrip()[:1]
         if head == "<" or "<html" in text[:2000].lower():
@@ -200,12 +214,41 @@ def to_float(value: Any) -> float | None:
         return None
 
 
-def html_document(body: bytes | str, url: str):
-    """Decode, refuse a challenge/verification page, and parse: the start of every HTML parser."""
-    import lxml.html
+_HTML_END_RE = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+# C0 controls other than tab/newline/CR: lxml refuses them in text ("All strings must be XML
+# compatible"); a page carrying them loses nothing by their removal.
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-    text = decode_html(body)
+
+def html_text(
+    body: bytes | str, url: str, what: str = "page", content_type: str | None = None
+) -> str:
+    """Decoded HTML of a whole page: empty -> BadPayload, a WAF page -> ChallengePage, a page
+    without its closing </body>/</html> -> BadPayload (a cut-off answer must not pass as a page
+    with fewer rows). Control characters are dropped and an XML declaration removed."""
+    text = decode_html(body, content_type)
+    if not text.strip():
+        raise BadPayload(f"empty body where the {what} was expected", url)
     marker = looks_like_challenge(text)
     if marker:
         raise ChallengePage(f"challenge page (marker {marker!r})", url)
-    return lxml.html.fromstring(text)
+    if not _HTML_END_RE.search(text):
+        raise BadPayload(f"{what} ends before </body></html>: truncated response", url)
+    return _CONTROLS_RE.sub("", _XML_DECL_RE.sub("", text))
+
+
+def parse_html(text: str, url: str):
+    """lxml tree of already checked text; lxml's own refusals become BadPayload."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        return lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise BadPayload(f"unparseable HTML ({exc})", url) from None
+
+
+def html_document(body: bytes | str, url: str, what: str = "page"):
+    """Decode, refuse an empty, challenge or truncated page, and parse: every HTML parser's start."""
+    return parse_html(html_text(body, url, what), url)

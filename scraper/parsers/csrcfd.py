@@ -26,6 +26,7 @@ from scraper.parsers.common import (
     TableMissing,
     ZeroRows,
     decode_html,
+    html_text,
     looks_like_challenge,
 )
 
@@ -118,12 +119,18 @@ class ListPage:
 def parse_list_page(body: bytes | str, url: str, content_type: str | None = None) -> ListPage:
     """Parse one list page. Raises ChallengePage / TableMissing / ZeroRows instead of returning []."""
     text = decode_html(body, content_type)
-    doc = etree.fromstring(_strip_xml_decl(text) or "<html></html>", _HTML_PARSER)
+    marker = looks_like_challenge(text)
+    if marker:
+        raise ChallengePage(f"challenge/verification page (marker {marker!r})", url)
+    text = html_text(text, url, "tutoring list page")
+    try:
+        doc = etree.fromstring(text, _HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise BadPayload(f"unparseable HTML ({exc})", url) from None
+    if doc is None:
+        raise TableMissing("no table.m-table2 on the page", url)
     tables = doc.xpath('//table[contains(concat(" ", normalize-space(@class), " "), " m-table2 ")]')
     if not tables:
-        marker = looks_like_challenge(text)
-        if marker:
-            raise ChallengePage(f"challenge/verification page (marker {marker!r})", url)
         raise TableMissing("no table.m-table2 on the page", url)
     if not re.search(r"</table\s*>", text, re.IGNORECASE):
         # lxml closes a cut-off table silently; its last rows would be half rows

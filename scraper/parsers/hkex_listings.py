@@ -25,16 +25,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
-
 from scraper.core import stages
 from scraper.parsers.common import (
     BadPayload,
     ChallengePage,
     TableMissing,
-    decode_html,
+    html_text,
     load_json,
     looks_like_challenge,
+    parse_html,
 )
 from scraper.parsers.hkex_common import (
     doc_date_from_path,
@@ -164,10 +163,8 @@ def parse_new_listing_page(
 ) -> NewListingPage:
     """Rows of the New Listing Information table. A page without the table raises TableMissing
     (ChallengePage for a WAF page); a table with no rows is a quiet board, not an error."""
-    text = decode_html(body, content_type)
-    if not text.strip():
-        raise BadPayload("empty body where the New Listing Information page was expected", url)
-    doc = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", text) or "<html/>")
+    text = html_text(body, url, "New Listing Information page", content_type)
+    doc = parse_html(text, url)
     board = board or board_of_path(urlsplit(url).path) or "sehk"
     table, columns, labels = _find_table(doc, url)
     if table is None:
@@ -385,10 +382,8 @@ def parse_title_search_html(
 ) -> TitleSearchResult:  # fmt: skip
     """`titlesearch.xhtml` (POST form) result rows; "no match" is an empty result, a page with
     neither rows nor a record count is TableMissing."""
-    text = decode_html(body, content_type)
-    if not text.strip():
-        raise BadPayload("empty body where the title search result was expected", url)
-    doc = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", text))
+    text = html_text(body, url, "title search result", content_type)
+    doc = parse_html(text, url)
     for span in doc.xpath('//span[contains(@class, "mobile-list-heading")]'):
         span.drop_tree()
     total_el = doc.xpath('//*[contains(@class, "total-records")]')

@@ -23,8 +23,9 @@ from scraper.core.timeutil import parse_date
 from scraper.parsers.common import (
     TableMissing,
     ZeroRows,
-    decode_html,
     html_document,
+    html_text,
+    parse_html,
 )
 
 SOURCE = "sse_notices"
@@ -62,8 +63,8 @@ class ListPage:
 
 def parse_list(body: bytes | str, url: str) -> ListPage:
     """The channel list page -> links to listing notices (other notices on the page are skipped)."""
-    text = decode_html(body)  # the pager is read from the text too
-    doc = html_document(text, url)
+    text = html_text(body, url, "SSE notice list")  # the pager is read from the text too
+    doc = parse_html(text, url)
     anchors = doc.xpath("//a[@href]")
     if not anchors:
         raise TableMissing("SSE notice list has no links", url)
