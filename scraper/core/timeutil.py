@@ -27,14 +27,18 @@ def epoch_ms_to_local(ms: int | float | str, tz: ZoneInfo = SHANGHAI) -> datetim
 
 
 def epoch_ms_to_date(ms: int | float | str | None, tz: ZoneInfo = SHANGHAI) -> str | None:
-    if ms in (None, ""):
+    """None for a value that is not an epoch (a list, an object, out of range)."""
+    if ms in (None, "") or isinstance(ms, bool):
         return None
-    return epoch_ms_to_local(ms, tz).date().isoformat()
+    try:
+        return epoch_ms_to_local(ms, tz).date().isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def parse_date(text: str | None) -> str | None:
     """Accept 2024-09-12, 2024/9/12, 2024.9.12 and 2024年9月12日; return ISO or None."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
     m = _DATE_RE.search(text)
     if not m:

@@ -20,7 +20,14 @@ from typing import Any
 from scraper.core import stages as st
 from scraper.core.records import Filing, Project, StageStep
 from scraper.core.timeutil import epoch_ms_to_date, epoch_ms_to_local, parse_date
-from scraper.parsers.common import BadPayload, ChallengePage, ZeroRows, decode_html, load_json
+from scraper.parsers.common import (
+    BadPayload,
+    ChallengePage,
+    ZeroRows,
+    declared,
+    decode_html,
+    load_json,
+)
 from scraper.parsers.common import clean_text as _clean
 from scraper.parsers.common import code_text as _code
 from scraper.parsers.common import to_int as _int
@@ -160,6 +167,7 @@ def _payload(body: bytes | str, url: str) -> dict:
     return data
 
 
+@declared
 def parse_list(body: bytes | str, url: str = "") -> ListPage:
     data = _payload(body, url)
     info = data.get("listInfo")
@@ -318,6 +326,7 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
     return out
 
 
+@declared
 def parse_detail(
     body: bytes | str, url: str, project: Project, pdf_base: str = PDF_BASE
 ) -> tuple[Project, list[Filing]]:

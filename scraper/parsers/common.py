@@ -175,6 +175,35 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
         raise BadPayload(f"not valid JSON ({exc}); {len(text)} chars", url) from None
 
 
+def declared(fn):
+    """A parser entry point raises only PageError: a value of a type the documented shape does
+    not have (a list where text was expected, an object for a date) surfaces deep inside as
+    TypeError/AttributeError/ValueError/KeyError/IndexError; it is the page's fault, so it is
+    reported as BadPayload naming what broke (the spider records it with the body)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PageError:
+            raise
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError,
+                RecursionError) as exc:  # fmt: skip
+            where = exc.__traceback__
+            while where.tb_next is not None:
+                where = where.tb_next
+            frame = f"{where.tb_frame.f_code.co_name}:{where.tb_lineno}"
+            url = kwargs.get("url") or next(
+                (a for a in args if isinstance(a, str) and a.startswith(("http", "/"))), ""
+            )
+            raise BadPayload(
+                f"unexpected shape: {type(exc).__name__}: {str(exc)[:160]} (at {frame})", url
+            ) from None
+
+    return wrapper
+
+
 # ---- plain values out of JSON payloads (numbers arrive as 1, "1", 1.0 or " 1 ")
 
 

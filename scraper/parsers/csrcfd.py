@@ -25,6 +25,7 @@ from scraper.parsers.common import (
     ChallengePage,
     TableMissing,
     ZeroRows,
+    declared,
     decode_html,
     html_text,
     looks_like_challenge,
@@ -116,6 +117,7 @@ class ListPage:
     max_page_link: int | None
 
 
+@declared
 def parse_list_page(body: bytes | str, url: str, content_type: str | None = None) -> ListPage:
     """Parse one list page. Raises ChallengePage / TableMissing / ZeroRows instead of returning []."""
     text = decode_html(body, content_type)

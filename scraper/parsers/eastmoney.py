@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from scraper.core.records import Filing
 from scraper.core.timeutil import parse_date
 from scraper.parsers import csrcfd
-from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 from scraper.parsers.common import to_int as _int
 
 SOURCE = "eastmoney_tutoring"
@@ -31,6 +31,7 @@ class Page:
     count: int | None
 
 
+@declared
 def parse_page(body: bytes | str, url: str) -> Page:
     data = load_json(body, url)
     if not isinstance(data, dict):

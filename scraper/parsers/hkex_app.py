@@ -25,7 +25,7 @@ import cn2an
 
 from scraper.core import stages
 from scraper.core.timeutil import HONG_KONG, epoch_ms_to_local
-from scraper.parsers.common import BadPayload, load_json
+from scraper.parsers.common import BadPayload, declared, load_json
 from scraper.parsers.hkex_common import hk_date, stock_code
 
 SOURCE = "hkex_app"
@@ -86,6 +86,7 @@ class IndexFile:
     problems: list[str] = field(default_factory=list)
 
 
+@declared
 def parse_index_file(
     body: bytes | str, url: str, content_type: str | None = None, name: str | None = None
 ) -> IndexFile:
@@ -250,6 +251,7 @@ class Applicant:
         return None
 
 
+@declared
 def merge_index(
     files: list[IndexFile],
     previous_names: dict[tuple[str, int], tuple[str | None, str | None]] | None = None,
@@ -342,6 +344,7 @@ def app_url(base_url: str, relative: str | None) -> str | None:
     return base_url.rstrip("/") + "/app/" + relative  # the common case, without urljoin's cost
 
 
+@declared
 def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
     """One Filing per document of the applicant (the shared storage shape)."""
     from scraper.core.records import Filing

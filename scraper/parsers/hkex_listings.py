@@ -30,6 +30,7 @@ from scraper.parsers.common import (
     BadPayload,
     ChallengePage,
     TableMissing,
+    declared,
     html_text,
     load_json,
     looks_like_challenge,
@@ -158,6 +159,7 @@ def board_of_path(path: str) -> str | None:
     return None
 
 
+@declared
 def parse_new_listing_page(
     body: bytes | str, url: str, content_type: str | None = None, board: str | None = None
 ) -> NewListingPage:
@@ -241,6 +243,7 @@ def _find_table(doc, url: str = "") -> tuple[object | None, dict[int, str], list
     return None, {}, []
 
 
+@declared
 def merge_new_listing_rows(*pages: NewListingPage) -> list[NewListingRow]:
     """The English and Chinese pages of one board, joined by stock code: both names, every link
     (a document on both pages keeps the Chinese page's title and `_c.pdf` link)."""
@@ -279,6 +282,7 @@ def listing_date_of(row: NewListingRow) -> str | None:
     return day.isoformat()
 
 
+@declared
 def row_claims(row: NewListingRow, today: date) -> list[Claim]:
     """Prospectus and allotment links date those stages; the listing date (a Listing Date
     column, else the dealing day after the allotment results) on or before today is the
@@ -335,6 +339,7 @@ def _listing_doc(key_path: str, base_url: str, code, name, title, headline, when
     )  # fmt: skip
 
 
+@declared
 def parse_title_search_json(
     body: bytes | str, url: str, base_url: str, *, ipo_query: bool = True, lang: str = "zh",
     headline: str | None = None,
@@ -376,6 +381,7 @@ def parse_title_search_json(
                              record_count=int(count) if str(count or "").isdigit() else None)  # fmt: skip
 
 
+@declared
 def parse_title_search_html(
     body: bytes | str, url: str, base_url: str, *, ipo_query: bool = True, lang: str = "zh",
     content_type: str | None = None,
@@ -418,6 +424,7 @@ def parse_title_search_html(
 # ---------------------------------------------------------------- latest announcements
 
 
+@declared
 def parse_latest_json(body: bytes | str, url: str, base_url: str, today: date | None = None
                       ) -> list[ListingDoc]:  # fmt: skip
     """`lcisehk…json` `newsInfoLst[]`, keeping only documents about a new listing."""
@@ -458,6 +465,7 @@ def doc_claims(docs: list[ListingDoc]) -> list[Claim]:
             for d in docs if d.stage and d.stock_code]  # fmt: skip
 
 
+@declared
 def listing_filings(docs: list[ListingDoc], page_url: str) -> list:
     """One Filing per document (native id = PDF file number, shared by all three pages)."""
     from scraper.core.records import Filing

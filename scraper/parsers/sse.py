@@ -19,7 +19,7 @@ from scraper.core import stages as st
 from scraper.core.names import legal_rank
 from scraper.core.records import Filing, Project, StageStep
 from scraper.core.timeutil import parse_date
-from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 from scraper.parsers.common import clean_text as _clean
 from scraper.parsers.common import code_text as _code
 from scraper.parsers.common import to_float as _float
@@ -120,6 +120,7 @@ def sse_stamp(value: Any) -> str | None:
     return parse_date(text)
 
 
+@declared
 def rows_of(body: bytes | str, url: str = "") -> tuple[list[dict], dict]:
     """The rows of any SSE envelope and its pageHelp; raises BadPayload for other shapes."""
     data = load_json(body, url)
@@ -153,6 +154,7 @@ def _row_keys(rows: list) -> list:
     ]  # fmt: skip
 
 
+@declared
 def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> ListPage:
     """One SH_XM_LB page. Raises ZeroRows for an empty page, BadPayload for a broken body."""
     rows, page_help = rows_of(body, url)
@@ -276,6 +278,7 @@ def build_timeline(project: Project, milestones: list[dict], events: list[dict])
     return with_current(project, steps)
 
 
+@declared
 def documents(rows: list[dict], project: Project, pdf_base: str = PDF_BASE) -> list[Filing]:
     out = []
     seen: set[str] = set()
@@ -314,6 +317,7 @@ def documents(rows: list[dict], project: Project, pdf_base: str = PDF_BASE) -> l
     return out
 
 
+@declared
 def parse_detail(
     project: Project,
     milestones_body: bytes | str,

@@ -23,6 +23,7 @@ from scraper.core.timeutil import parse_date
 from scraper.parsers.common import (
     TableMissing,
     ZeroRows,
+    declared,
     html_document,
     html_text,
     parse_html,
@@ -61,6 +62,7 @@ class ListPage:
     total_pages: int | None
 
 
+@declared
 def parse_list(body: bytes | str, url: str) -> ListPage:
     """The channel list page -> links to listing notices (other notices on the page are skipped)."""
     text = html_text(body, url, "SSE notice list")  # the pager is read from the text too
@@ -114,6 +116,7 @@ class Notice:
     title: str
 
 
+@declared
 def parse_notice(body: bytes | str, url: str) -> Notice:
     doc = html_document(body, url)
     title = ""

@@ -17,7 +17,7 @@ from typing import Any
 from scraper.core import stages as st
 from scraper.core.records import Filing, Project, StageStep
 from scraper.core.timeutil import parse_date
-from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 from scraper.parsers.common import clean_text as _clean
 from scraper.parsers.common import code_text as _code
 from scraper.parsers.common import to_float as _float
@@ -152,6 +152,7 @@ def map_status(code: str) -> tuple[str | None, str | None, str | None, bool]:
     return code, None, None, False
 
 
+@declared
 def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> ListPage:
     """One `projectrends/query` page. Raises ZeroRows for an empty page, BadPayload when broken."""
     data = load_json(body, url)
@@ -358,6 +359,7 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
     return out
 
 
+@declared
 def parse_detail(
     body: bytes | str, url: str = "", project: Project | None = None, pdf_base: str = PDF_BASE
 ) -> tuple[Project, list[Filing]]:

@@ -29,6 +29,7 @@ from scraper.parsers.common import (
     BadPayload,
     TableMissing,
     ZeroRows,
+    declared,
     html_document,
     load_json,
     to_int,
@@ -64,6 +65,7 @@ def is_ipo_title(title: str) -> bool:
     return any(n in title for n in IPO_TITLE_NEEDLES)
 
 
+@declared
 def parse_ann_list(body: bytes | str, url: str) -> AnnPage:
     data = load_json(body, url)
     if not isinstance(data, dict) or "data" not in data:
@@ -154,6 +156,7 @@ def is_listing_notice(title: str) -> bool:
     )
 
 
+@declared
 def parse_notice_list(body: bytes | str, url: str) -> list[NoticeLink]:
     """List items -> links to stock-listing notices (bond notices and the rest skipped)."""
     doc = html_document(body, url)
@@ -194,6 +197,7 @@ class Notice:
     title: str
 
 
+@declared
 def parse_notice(body: bytes | str, url: str, list_title: str = "") -> Notice:
     doc = html_document(body, url)
     nodes = doc.xpath("//*[@id='desContent']")
