@@ -150,7 +150,9 @@ def test_bse_computed_cookie_is_named_in_the_problem_with_the_body(replay, make_
         ("csrcfd", r"/csrcfd/index\.html"),
     ],
 )
-def test_a_truncated_html_list_page_is_an_error_not_fewer_rows(replay, make_config, cli, source, path):
+def test_a_truncated_html_list_page_is_an_error_not_fewer_rows(
+    replay, make_config, cli, source, path
+):
     replay.add_fault("truncate", site=source, path=path)
     cfg = make_config(replay.base_url, sources=(source,))
     run = cli("crawl", source, "--config", str(cfg))
