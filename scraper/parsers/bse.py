@@ -13,6 +13,7 @@ is `approveResult` 2 — these are resolved from the registration-result documen
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -123,18 +124,27 @@ def java_date(value: Any) -> str | None:
 def java_stamp(value: Any) -> str | None:
     """Full local timestamp of a Java Date (for ordering and the update key)."""
     if isinstance(value, dict) and value.get("time") not in (None, ""):
-        return epoch_ms_to_local(value["time"]).replace(tzinfo=None).isoformat()
-    if isinstance(value, int | float):
-        return epoch_ms_to_local(value).replace(tzinfo=None).isoformat()
+        value = value["time"]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _local_stamp(value)
     return java_date(value)
+
+
+@functools.lru_cache(maxsize=16384)
+def _local_stamp(ms: int | float) -> str | None:
+    try:
+        return epoch_ms_to_local(ms).replace(tzinfo=None).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def verification_marker(text: str) -> str | None:
     """The marker when a body is the BSE cookie/verification page rather than data."""
-    head = text[:20000]
-    if "<html" not in head.lower() and "<script" not in head.lower():
+    if text.lstrip()[:1] != "<":
+        return None  # JSONP (`cb([...])`, `null([...])`) is data
+    low = text[:20000].lower()
+    if "<html" not in low and "<script" not in low:
         return None
-    low = head.lower()
     for marker in VERIFY_MARKERS:
         if marker.lower() in low:
             return marker

@@ -100,11 +100,14 @@ _CHALLENGE_MARKERS = (
 )
 
 
+_CHALLENGE_LOWER = tuple((m, m.lower()) for m in _CHALLENGE_MARKERS)
+
+
 def looks_like_challenge(text: str) -> str | None:
     """Return the marker when a body is a WAF/challenge interstitial rather than content."""
-    head = text[:20000]
-    for marker in _CHALLENGE_MARKERS:
-        if marker.lower() in head.lower():
+    head = text[:20000].lower()
+    for marker, low in _CHALLENGE_LOWER:
+        if low in head:
             return marker
     return None
 
@@ -139,10 +142,10 @@ def unwrap_jsonp(text: str) -> str:
     return end[m.end() : -1]
 
 
-# The deepest nesting any answer of ours has is about 6; a run of this many openers (each maybe
-# after an object key) is refused before parsing. Deeper nesting that interleaves values is
-# caught as the decoder's RecursionError. Either way: BadPayload, never a RecursionError later
-# (in our code, or when a raw record is stored as JSON).
+# The deepest nesting any answer of ours has is about 6. A body opening with a run of this many
+# openers (each maybe after an object key) is refused before parsing (an anchored match: it
+# costs nothing on ordinary bodies, where a full scan would cost as much as json.loads); any
+# nesting the decoder cannot take raises its RecursionError, turned into BadPayload too.
 MAX_JSON_DEPTH = 64
 _DEEP_JSON_RE = re.compile(
     r'(?:[\[{]\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?){' + str(MAX_JSON_DEPTH + 1) + "}"
@@ -157,7 +160,7 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
     payload = unwrap_jsonp(text)
     if not payload.strip():
         raise BadPayload("empty body where JSON was expected", url)
-    if _DEEP_JSON_RE.search(payload):
+    if _DEEP_JSON_RE.match(payload.lstrip()):
         raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
     try:
         return json.loads(payload)
@@ -211,6 +214,9 @@ def clean_text(value: Any) -> str:
     """Whitespace folded to single spaces; None -> ''."""
     if value is None:
         return ""
+    if type(value) is str and value.isprintable() and "  " not in value:
+        # printable text has no whitespace but the ASCII space: only its ends can change
+        return value.strip(" ")
     return " ".join(str(value).split())
 
 

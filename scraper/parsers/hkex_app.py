@@ -16,6 +16,7 @@ Contract: REPORT-csrc-hkex.md §4. The page is rendered from `/ncms/json/eds/{st
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ import cn2an
 
 from scraper.core import stages
 from scraper.core.timeutil import HONG_KONG, epoch_ms_to_local
-from scraper.parsers.common import BadPayload, declared, load_json
+from scraper.parsers.common import BadPayload, clean_text, declared, load_json
 from scraper.parsers.hkex_common import hk_date, stock_code
 
 SOURCE = "hkex_app"
@@ -147,8 +148,12 @@ class Doc:
 
 def classify(entry: dict) -> tuple[str, int | None, bool]:
     """(type, submission number, full version) of one `ls[]` entry."""
-    nf = str(entry.get("nF") or "")
-    ns1 = str(entry.get("nS1") or "")
+    return _classify(str(entry.get("nF") or ""), str(entry.get("nS1") or ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify(nf: str, ns1: str) -> tuple[str, int | None, bool]:
+    """Cached: an index repeats a handful of nF/nS1 texts thousands of times."""
     full = bool(_FULL_RE.search(ns1))
     if nf:
         if _PHIP_RE.search(nf):
@@ -377,5 +382,4 @@ def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
 def _clean(value) -> str | None:
     if value is None:
         return None
-    text = " ".join(str(value).split())
-    return text or None
+    return clean_text(value) or None

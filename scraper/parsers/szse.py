@@ -172,8 +172,10 @@ def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> Li
                     last=page_count is not None and page + 1 >= page_count)  # fmt: skip
 
 
-def project_from_item(item: dict, board: str | None = None) -> Project:
+def project_from_item(item: dict, board: str | None = None, raw: dict | None = None) -> Project:
     native_id = _code(item.get("prjid"))
+    if raw is None and not _EXCLUDED.isdisjoint(item):
+        raw = {k: v for k, v in item.items() if k not in _EXCLUDED}
     text = _clean(item.get("prjst"))
     code = _code(item.get("prjstatus")) or status_of_text(text)
     stage, label, _detail, known = map_status(code)
@@ -206,11 +208,13 @@ def project_from_item(item: dict, board: str | None = None) -> Project:
         stock_code=_clean(item.get("cmpcode")) or None,
         url=PROJECT_PAGE.format(native_id),
         flags=flags,
-        raw={k: v for k, v in item.items() if k not in DOC_ARRAYS and k not in _DETAIL_ONLY},
+        # a list item carries no detail arrays: kept as is (no per-item copy); details are copied
+        raw=item if raw is None else raw,
     )
 
 
 _DETAIL_ONLY = {"prjprogs", "pjdot", "others"}
+_EXCLUDED = frozenset(DOC_ARRAYS) | _DETAIL_ONLY
 
 
 def pjdot_nodes(value: Any) -> dict[str, dict]:
@@ -313,21 +317,20 @@ def _with_reasons(steps: list[StageStep], others: Any, project: Project):
 
 def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Filing]:
     """Every document array; a .docx twin of a listed .pdf is dropped."""
-    rows: list[tuple[str, dict]] = []
+    # one pass reads what each row needs (extension, stem, group) once
+    rows: list[tuple[str, dict, str, tuple]] = []
     for array in DOC_ARRAYS:
         for row in data.get(array) or []:
             if isinstance(row, dict):
-                rows.append((array, row))
-    pdf_stems = {
-        (array, _group(row), _stem(row))
-        for array, row in rows
-        if _clean(row.get("dfext")).lower() == "pdf"
-    }
+                ext = _clean(row.get("dfext")).lower()
+                rows.append((array, row, ext, (array, _group(row), _stem(row))))
+    pdf_stems = {key for _a, _r, ext, key in rows if ext == "pdf"}
     out: list[Filing] = []
     seen: set[str] = set()
-    for array, row in rows:
-        ext = _clean(row.get("dfext")).lower()
-        if ext != "pdf" and (array, _group(row), _stem(row)) in pdf_stems:
+    broker = "、".join(project.sponsors) or None
+    base = pdf_base.rstrip("/")
+    for array, row, ext, key in rows:
+        if ext != "pdf" and key in pdf_stems:
             continue
         dfid = _code(row.get("dfid")) or _clean(row.get("dfpth"))
         native_id = f"{project.native_id}:{dfid}"
@@ -344,11 +347,11 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         out.append(
             Filing(
                 source=SOURCE, native_id=native_id, company=project.company,
-                kind="exchange_document", title=_stem(row) or _clean(row.get("dftitle")) or dfid,
-                report_type=report_type, broker="、".join(project.sponsors) or None,
+                kind="exchange_document", title=key[2] or _clean(row.get("dftitle")) or dfid,
+                report_type=report_type, broker=broker,
                 regulator=REGULATOR, board=project.board, event_date=day, disclosed_date=day,
                 url=project.url,
-                pdf_url=(pdf_base.rstrip("/") + path) if path.startswith("/") else (path or None),
+                pdf_url=(base + path) if path.startswith("/") else (path or None),
                 raw={"project": project.native_id, "array": array, "dtyp": dtyp, "matcat": matcat,
                      "version": VERSIONS.get(dtyp) if array == "disclosureMaterials" else None,
                      "dftitle": row.get("dftitle"), "inquiryId": row.get("inquiryId"),
@@ -368,7 +371,9 @@ def parse_detail(
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, dict) or not data.get("prjid"):
         raise BadPayload("details without a data object and prjid", url)
-    fresh = project_from_item(data, board=project.board if project else None)
+    # with the list's project its raw is kept below: no copy of the detail object is made
+    fresh = project_from_item(data, board=project.board if project else None,
+                              raw=project.raw if project is not None else None)  # fmt: skip
     if project is not None:
         # The list's stamp and status say what these details cover; keep them as the key.
         fresh.updated, fresh.status_raw = project.updated, project.status_raw
@@ -404,6 +409,8 @@ def _group(row: dict) -> str:
     return _code(row.get("inquiryId") or row.get("mtid") or row.get("dtyp"))
 
 
+_EXT_RE = re.compile(r"\.(pdf|docx?|xlsx?|zip|rar)$", re.IGNORECASE)
+
+
 def _stem(row: dict) -> str:
-    name = _clean(row.get("dfnm"))
-    return re.sub(r"\.(pdf|docx?|xlsx?|zip|rar)$", "", name, flags=re.IGNORECASE).strip()
+    return _EXT_RE.sub("", _clean(row.get("dfnm"))).strip()
