@@ -309,6 +309,8 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         rows.append(("registration_result", None, row))
     out: list[Filing] = []
     seen: set[str] = set()
+    broker = "、".join(project.sponsors) or None
+    base = pdf_base.rstrip("/")
     for kind, version, row in rows:
         if not isinstance(row, dict):
             continue
@@ -326,10 +328,10 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
             Filing(
                 source=SOURCE, native_id=native_id, company=project.company,
                 kind="exchange_document", title=title or path.rsplit("/", 1)[-1],
-                report_type=kind, broker="、".join(project.sponsors) or None,
+                report_type=kind, broker=broker,
                 regulator=REGULATOR, board=BOARD, event_date=day, disclosed_date=day,
                 url=project.url,
-                pdf_url=(pdf_base.rstrip("/") + path) if path.startswith("/") else (path or None),
+                pdf_url=(base + path) if path.startswith("/") else (path or None),
                 raw={"project": project.native_id, "version": version, "destFilePath": path},
             )
         )  # fmt: skip

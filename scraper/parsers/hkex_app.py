@@ -312,13 +312,15 @@ def merge_index(
 def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> None:
     from scraper.parsers.hkex_common import doc_key
 
-    u1, u2 = _clean(entry.get("u1")), _clean(entry.get("u2"))
+    get = entry.get
+    u1, u2, date_raw, nf, ns1, ns2 = (_clean(v) if v is not None else None
+                                      for v in (get("u1"), get("u2"), get("d"), get("nF"),
+                                                get("nS1"), get("nS2")))  # fmt: skip
     key = doc_key(u1) or doc_key(u2)
     if not key:
         flags.append("document_without_file")
         return
     kind, submission, full = classify(entry)
-    date_raw = _clean(entry.get("d"))
     doc = docs.get(key)
     if doc is None:
         doc = docs[key] = Doc(key=key, date=hk_date(date_raw), type=kind, submission=submission,
@@ -329,14 +331,12 @@ def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> 
         doc.type, doc.submission = kind, submission
     doc.full = doc.full or full
     doc.date = doc.date or hk_date(date_raw)
-    doc.ns2 = doc.ns2 or _clean(entry.get("nS2"))
+    doc.ns2 = doc.ns2 or ns2
     if lang == "c":
-        doc.nf_c, doc.ns1_c = _clean(entry.get("nF")), _clean(entry.get("nS1"))
-        doc.u1_c, doc.u2_c = u1, u2
+        doc.nf_c, doc.ns1_c, doc.u1_c, doc.u2_c = nf, ns1, u1, u2
     else:
-        doc.nf_e, doc.ns1_e = _clean(entry.get("nF")), _clean(entry.get("nS1"))
-        doc.u1_e, doc.u2_e = u1, u2
-    if kind == "other" and entry.get("nF"):
+        doc.nf_e, doc.ns1_e, doc.u1_e, doc.u2_e = nf, ns1, u1, u2
+    if kind == "other" and get("nF"):
         flags.append("unknown_document_type")
 
 
@@ -380,6 +380,8 @@ def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
 
 
 def _clean(value) -> str | None:
+    if value.__class__ is str and value.isprintable() and "  " not in value:
+        return value.strip(" ") or None  # the common case, without clean_text's call
     if value is None:
         return None
     return clean_text(value) or None
