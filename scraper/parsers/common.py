@@ -72,8 +72,12 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     """
     if isinstance(body, str):
         return body
-    tried: list[str] = []
-    for enc in ("utf-8", declared_charset(body, content_type), "gb18030"):
+    try:
+        return body.decode("utf-8")  # the common case, before any <meta> is looked for
+    except UnicodeDecodeError:
+        pass
+    tried: list[str] = ["utf-8"]
+    for enc in (declared_charset(body, content_type), "gb18030"):
         if not enc or enc in tried:
             continue
         tried.append(enc)
