@@ -70,10 +70,13 @@ VERIFY_MARKERS = ("document.cookie", "c3vk", "访问验证", "开启javascript",
 _COOKIE_RE = re.compile(r"""document\.cookie\s*=\s*(["'])\s*([A-Za-z0-9_]+)\s*=\s*([^;"']*)""")
 
 
+_PO_RE = re.compile(r"^PO(?=\d)")
+
+
 def norm_code(value: Any) -> str:
     """'p07' -> 'P07', 'po6' -> 'P06', ' P07-1 ' -> 'P07-1'."""
     text = str(value or "").strip().upper()
-    return re.sub(r"^PO(?=\d)", "P0", text)
+    return _PO_RE.sub("P0", text) if text.startswith("PO") else text
 
 
 def map_status(code: str) -> tuple[str | None, str | None, str | None, bool]:
