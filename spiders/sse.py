@@ -23,7 +23,7 @@ import scrapy
 
 from scraper.core.records import Project, ProjectBatch, ProjectState
 from scraper.parsers import sse
-from scraper.parsers.common import PageError, ZeroRows
+from scraper.parsers.common import ChallengePage, PageError, ZeroRows
 from scraper.parsers.review import ListPage
 from spiders.base import SourceSpider, source_extra
 
@@ -247,7 +247,7 @@ class SseSpider(ExchangeSpider):
         try:
             data, _ = sse.rows_of(response.body, response.url)
         except PageError as exc:
-            if sql_id == self.disclosures:
+            if sql_id == self.disclosures and not isinstance(exc, ChallengePage):
                 # the 2026 site answers the per-project document search instead (issue 16)
                 yield self.soa_request(sse.FILE_SEARCH, project, rows)
                 return

@@ -27,7 +27,7 @@ import cn2an
 from scraper.core import stages
 from scraper.core.timeutil import HONG_KONG, epoch_ms_to_local
 from scraper.parsers.common import BadPayload, clean_text, declared, load_json
-from scraper.parsers.hkex_common import hk_date, stock_code
+from scraper.parsers.hkex_common import doc_key, hk_date, stock_code
 
 SOURCE = "hkex_app"
 STATUS_FILES = ("appactive_app", "appactive_appphip", "appinactive", "applisted", "appreturned")
@@ -310,8 +310,6 @@ def merge_index(
 
 
 def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> None:
-    from scraper.parsers.hkex_common import doc_key
-
     get = entry.get
     u1, u2, date_raw, nf, ns1, ns2 = (_clean(v) if v is not None else None
                                       for v in (get("u1"), get("u2"), get("d"), get("nF"),
