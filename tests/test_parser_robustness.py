@@ -18,7 +18,8 @@ URL = "https://example.invalid/x"
 @pytest.mark.parametrize(
     "body",
     ["[" * 100_000, '{"a":' * 5000 + "1" + "}" * 5000, "[1," * 5000 + "1" + "]" * 5000,
-     "cb(" + "[" * 70 + "]" * 70 + ")"],
+     "cb(" + "[" * 70 + "]" * 70 + ")", '{"x": ' + "[1," * 100 + "1" + "]" * 100 + "}",
+     '{"x": [' + '{"a":' * 80 + "1" + "}" * 80 + "]}"],
 )  # fmt: skip
 def test_json_nested_past_the_limit_is_bad_payload(body):
     with pytest.raises(BadPayload, match="nested deeper"):

@@ -146,14 +146,32 @@ def unwrap_jsonp(text: str) -> str:
     return end[m.end() : -1]
 
 
-# The deepest nesting any answer of ours has is about 6. A body opening with a run of this many
-# openers (each maybe after an object key) is refused before parsing (an anchored match: it
-# costs nothing on ordinary bodies, where a full scan would cost as much as json.loads); any
-# nesting the decoder cannot take raises its RecursionError, turned into BadPayload too.
+# The deepest nesting any answer of ours has is about 6; deeper than MAX_JSON_DEPTH is refused
+# before parsing. A full scan costs as much as json.loads, so it runs only on suspicious bodies:
+# eight brackets in a row (our answers never have them), or a body opening with a run of
+# openers; any nesting the decoder cannot take raises RecursionError, turned into BadPayload.
 MAX_JSON_DEPTH = 64
 _DEEP_JSON_RE = re.compile(
     r'(?:[\[{]\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?){' + str(MAX_JSON_DEPTH + 1) + "}"
 )
+
+
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS_RE = re.compile(r"[\[\]{}]")
+_SUSPICIOUS = ("[[[[[[[[", "]]]]]]]]", "}}}}}}}}")
+
+
+def _too_deep(payload: str) -> bool:
+    if _DEEP_JSON_RE.match(payload.lstrip()):
+        return True
+    if not any(run in payload for run in _SUSPICIOUS):
+        return False  # the common case: three substring searches
+    depth = 0
+    for ch in _BRACKETS_RE.findall(_JSON_STRING_RE.sub('""', payload)):
+        depth = depth + 1 if ch in "[{" else depth - 1
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
 
 
 def load_json(body: bytes | str, url: str = "", content_type: str | None = None):
@@ -164,7 +182,7 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
     payload = unwrap_jsonp(text)
     if not payload.strip():
         raise BadPayload("empty body where JSON was expected", url)
-    if _DEEP_JSON_RE.match(payload.lstrip()):
+    if _too_deep(payload):
         raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
     try:
         return json.loads(payload)
