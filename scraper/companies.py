@@ -125,6 +125,7 @@ class Observed:
     name_en: str | None
     code: str | None
     keys: NameKeys
+    short: bool = False  # marked by the parser as a short (security) name: an alias to attach
 
 
 @dataclass
@@ -136,11 +137,11 @@ class Decision:
     fold: list[int] = field(default_factory=list)  # short/English rows this name links in
 
 
-def _unpack(item) -> tuple[str, str | None, str | None]:
+def _unpack(item) -> tuple[str, str | None, str | None, bool]:
     name = item[0]
     name_en = item[1] if len(item) > 1 else None
     code = item[2] if len(item) > 2 else None
-    return name, name_en, code
+    return name, name_en, code, bool(item[3]) if len(item) > 3 else False
 
 
 class Resolver:
@@ -249,14 +250,16 @@ class Resolver:
         out: list[tuple[int, float, str, str]] = []
         k = o.keys
         if k.cjk and len(k.trade) >= 2:
-            out += self._fuzzy_block("trade", k.trade, k.trade[:2], "cjk", chars=True)
+            out += self._fuzzy_block("trade", k.trade, k.trade[:2], "cjk", True, o.short)
         if k.en_trade:
             first = k.en_trade.split(" ", 1)[0]
             if len(first) >= 3:
                 out += self._fuzzy_block("en_trade", k.en_trade, first, "en", chars=False)
         return out
 
-    def _fuzzy_block(self, kind: str, key: str, prefix: str, family: str, chars: bool):
+    def _fuzzy_block(
+        self, kind: str, key: str, prefix: str, family: str, chars: bool, short_name=False
+    ):
         from rapidfuzz import fuzz
 
         end = prefix + "\uffff"
@@ -294,9 +297,25 @@ class Resolver:
             if is_prefix and s < PREFIX_SCORE:
                 s, reason = PREFIX_SCORE, "prefix"
             s = min(s, FUZZY_CAP)
+            if chars and self._short_alias(key, other, cid, short_name):
+                # a short (security) name is an alias of the one legal name it starts: 英诺特 ->
+                # 英诺特生物技术, either order (issue 16); two such companies stay candidates
+                s, reason = float(MERGE_SCORE), "short_prefix"
             if s >= CANDIDATE_SCORE:
                 out.append((cid, s, reason, family))
         return out
+
+    def _short_alias(self, key: str, other: str, cid: int, short_name: bool) -> bool:
+        """A marked short name starts a stored name, or a stored marked short name starts this."""
+        if short_name:
+            return len(key) >= 2 and other.startswith(key)
+        if len(other) < 2 or not key.startswith(other) or self.company_name(cid)[1] > 1:
+            return False
+        if any(p[0] == cid and p[4] == "short_name" for p in self.pending):
+            return True
+        return bool(self.conn.execute(
+            "SELECT 1 FROM company_aliases WHERE company_id = ? AND reason = 'short_name' LIMIT 1",
+            [cid]).fetchone())  # fmt: skip
 
     def decide(self, o: Observed) -> Decision:
         full = self.lookup(o.keys.full, "full")
@@ -469,13 +488,14 @@ def observe(items: Iterable) -> list[Observed]:
     """Deduplicate a batch on the full key (first English name and first code win)."""
     seen: dict[str, Observed] = {}
     for item in items:
-        name, name_en, code = _unpack(item)
+        name, name_en, code, short = _unpack(item)
         if not name or not str(name).strip():
             continue
         key = name_key(name)
         o = seen.get(key)
         if o is None:
-            seen[key] = Observed(name, name_en or None, code or None, keys_for(name, name_en, code))
+            seen[key] = Observed(name, name_en or None, code or None,
+                                 keys_for(name, name_en, code), short)  # fmt: skip
         elif (name_en and not o.name_en) or (code and not o.code):
             o.name_en = o.name_en or name_en
             o.code = o.code or code
@@ -518,7 +538,8 @@ def ensure_companies(
             if d.candidates:
                 r.add_candidates(cid, o, d.candidates)
         r.code_owner_conflict(cid, o)
-        r.add_aliases(cid, o, d.reason, d.score if d.reason != "new" else None)
+        reason = "short_name" if d.reason == "new" and o.short else d.reason
+        r.add_aliases(cid, o, reason, d.score if d.reason != "new" else None)
         ids[o.keys.full] = cid
     r.flush()
     if stats is not None:

@@ -166,7 +166,8 @@ def write_projects(
         return result
     conn = db.conn
     with transaction(db):
-        ids = _resolve(db, [(p.company, None, p.stock_code) for p in batch.projects], ctx)
+        ids = _resolve(db, [(p.company, None, p.stock_code, "short_name" in p.flags)
+                            for p in batch.projects], ctx)  # fmt: skip
         native_ids = [p.native_id for p in batch.projects]
         stored = projects_repo.stored(conn, batch.source, native_ids)
         facts = projects_repo.stored_facts(conn, batch.source, native_ids)

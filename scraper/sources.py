@@ -171,6 +171,9 @@ register(
 _LOOKBACK = (int, 30, "days back from today each run queries (seDate range)")
 _BACKFILL_SINCE = (str, "2019-01-01", "first date of a --backfill run (YYYY-MM-DD)")
 _MAX_PAGES = (int, 0, "stop after this many pages per list in one run; 0 = no limit")
+# Listing sources (issue 16): a bounded periodic sweep re-reads the whole look-back window (or,
+# for sse_notices, `sweep_pages` list pages) so a run that stopped early never hides a document.
+_LISTING_SWEEP = (float, 24.0, "hours between bounded full sweeps of the look-back window")
 register(
     SourceSpec(
         slug="cninfo",
@@ -190,6 +193,7 @@ register(
             "backfill_since": _BACKFILL_SINCE,
             "pdf_base_url": (str, "http://static.cninfo.com.cn/", "PDF link = this + adjunctUrl"),
             "max_pages": _MAX_PAGES,
+            "full_sweep_hours": _LISTING_SWEEP,
         },
     )
 )
@@ -225,6 +229,8 @@ register(
                 "the notice channel's first list page; later pages are <name>_N.<ext>",
             ),
             "max_pages": _MAX_PAGES,
+            "full_sweep_hours": _LISTING_SWEEP,
+            "sweep_pages": (int, 20, "list pages a full sweep reads (the channel is long)"),
         },
     )
 )
@@ -238,11 +244,14 @@ register(
         extra_keys={
             "search_keys": (
                 str,
-                "首次公开发行",
-                "annList searchKey values, comma-separated (titles are filtered too)",
+                "",
+                "ignored since issue 16: the documented annList body has no searchKey;"
+                " IPO documents are picked by title",
             ),
             "page_size": (int, 50, "announcements per annList page"),
-            "lookback_days": _LOOKBACK,
+            "lookback_days": (int, 30, "days back a full sweep queries (seDate range)"),
+            "incremental_days": (int, 3, "days back an incremental run pages through"),
+            "full_sweep_hours": _LISTING_SWEEP,
             "backfill_since": _BACKFILL_SINCE,
             "notice_list": (
                 bool,

@@ -44,6 +44,7 @@ class BseSpider(ExchangeSpider):
         self.saved_cookies: dict[str, str] = {}
         self.warming = False
         self.warmups = 0
+        self.cookie_computed = False  # the home page sets C3VK from an expression
         self.waiting: list[scrapy.Request] = []
 
     # -- start: straight to the lists with stored cookies, else warm up first
@@ -97,9 +98,10 @@ class BseSpider(ExchangeSpider):
         reason = self.blocked(response)
         if reason:
             if self.warmups >= self.MAX_WARMUPS:
-                self.run.problem("challenge_page", response.url,
-                                 f"still blocked after {self.warmups} warm-ups: {reason}",
-                                 body=response.body, status=response.status)  # fmt: skip
+                if not self.cookie_computed:  # already said exactly why
+                    self.run.problem("challenge_page", response.url,
+                                     f"still blocked after {self.warmups} warm-ups: {reason}",
+                                     body=response.body, status=response.status)  # fmt: skip
                 yield from self.close_list(board, complete=False)
                 return
             yield from self.warm_up([response.request.replace(dont_filter=True)])
@@ -116,9 +118,10 @@ class BseSpider(ExchangeSpider):
         reason = self.blocked(response)
         if reason:
             if self.warmups >= self.MAX_WARMUPS:
-                self.run.problem("challenge_page", response.url,
-                                 f"still blocked after {self.warmups} warm-ups: {reason}",
-                                 body=response.body, status=response.status)  # fmt: skip
+                if not self.cookie_computed:  # already said exactly why
+                    self.run.problem("challenge_page", response.url,
+                                     f"still blocked after {self.warmups} warm-ups: {reason}",
+                                     body=response.body, status=response.status)  # fmt: skip
                 return
             yield from self.warm_up([response.request.replace(dont_filter=True)])
             return
@@ -156,7 +159,16 @@ class BseSpider(ExchangeSpider):
     def on_home(self, response):
         self.cookies.update(_set_cookies(response))
         self.cookies.update(bse.home_cookies(response.body))
-        if not self.cookies:
+        if bse.computed_cookie(response.body) and not self.cookie_computed:
+            # say what is wrong instead of a generic challenge error after every re-warm
+            self.cookie_computed = True
+            self.warmups = self.MAX_WARMUPS
+            self.run.problem("challenge_page", response.url,
+                             "the home page computes the C3VK cookie in JavaScript (no literal"
+                             " document.cookie=\"C3VK=...\" to read): the API answers its"
+                             " verification page until that cookie is supplied",
+                             body=response.body, status=response.status)  # fmt: skip
+        elif not self.cookies:
             self.run.problem("cookie_warmup", response.url, "the home page set no cookie",
                              body=response.body, status=response.status)  # fmt: skip
         yield scrapy.Request(self.url("/audit/project_news.html"), cookies=self.cookies,

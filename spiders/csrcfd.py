@@ -95,7 +95,11 @@ class CsrcfdSpider(DocumentsMixin, SourceSpider):
                 response.headers.get("Content-Type", b"").decode("latin-1"),
             )
         except ZeroRows as exc:
-            if past_end:
+            if past_end or (n > 1 and self.total_pages is None):
+                # 200 with an empty table after the last page with rows (CMS sites do this
+                # instead of 404): the end of the list. Loud only on page 1, or when a pager
+                # said more pages exist.
+                self.run.completed_full = self.mode != "incremental"
                 return
             self.run.problem(exc.kind, response.url, str(exc), body=response.body)
             yield from self.next_after_error(n, response.url)

@@ -23,7 +23,7 @@ import scrapy
 
 from scraper.core.records import Project, ProjectBatch, ProjectState
 from scraper.parsers import sse
-from scraper.parsers.common import PageError, ZeroRows
+from scraper.parsers.common import ChallengePage, PageError, ZeroRows
 from scraper.parsers.review import ListPage
 from spiders.base import SourceSpider, source_extra
 
@@ -247,8 +247,14 @@ class SseSpider(ExchangeSpider):
         try:
             data, _ = sse.rows_of(response.body, response.url)
         except PageError as exc:
+            if sql_id == self.disclosures and not isinstance(exc, ChallengePage):
+                # the 2026 site answers the per-project document search instead (issue 16)
+                yield self.soa_request(sse.FILE_SEARCH, project, rows)
+                return
             self.run.problem(exc.kind, response.url, str(exc), body=response.body)
             return
+        if sql_id == sse.FILE_SEARCH:
+            sql_id = self.disclosures
         rows = {**rows, sql_id: data}
         if sql_id == self.status_events:
             yield self.soa_request(self.disclosures, project, rows)
@@ -263,4 +269,8 @@ class SseSpider(ExchangeSpider):
                                               rows[self.status_events])  # fmt: skip
         pdf_base = str(self.extra.get("pdf_base_url") or sse.PDF_BASE)
         docs = sse.documents(rows[self.disclosures], project, pdf_base)
+        for doc in docs:
+            if "unknown_file_type" in doc.flags:
+                self.warn("unknown_file_type", response.url, project.native_id,
+                          str(doc.raw.get("fileTypeMap") or doc.raw.get("fileType")), doc.title)  # fmt: skip
         yield self.detail_batch(response.url, project, docs)

@@ -3,7 +3,8 @@
 List: `list_path` (default /disclosure/announcement/listing/ipo/index.shtml), then index_N.shtml
 up to the page count the pager states. Known notices are not fetched again; they are re-stated
 from the list (title, date) so a steady-state run still records what it saw. Incremental runs
-stop at the first list page without a new notice.
+stop at the first list page without a new notice; full sweeps (every `full_sweep_hours`) read
+`sweep_pages` pages whatever they hold.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from scraper.core import stages
 from scraper.core.names import legal_name_in
 from scraper.core.records import Filing, PageBatch
 from scraper.parsers import sse_notices as parser
-from scraper.parsers.common import PageError
+from scraper.parsers.common import BadPayload, PageError
 from spiders.listing_common import ListingSpider
 
 LIST_PATH = "/disclosure/announcement/listing/ipo/index.shtml"
@@ -48,6 +49,9 @@ class SseNoticesSpider(ListingSpider):
             return
         try:
             page = parser.parse_list(response.body, response.url)
+            if page.total_pages is not None and n > page.total_pages:
+                raise BadPayload(f"list page {n} says the list has {page.total_pages} pages",
+                                 response.url)  # fmt: skip
         except PageError as exc:
             self.page_error(exc, response)
             return
@@ -62,6 +66,9 @@ class SseNoticesSpider(ListingSpider):
                                  meta={"link": link, "page": n},
                                  headers={"Referer": response.url})  # fmt: skip
         if (self.max_pages and n >= self.max_pages) or (self.incremental and not new):
+            return
+        if not self.incremental and n >= int(self.extra.get("sweep_pages") or 20):
+            self.run.completed_full = True  # a bounded sweep: the channel is years long
             return
         if page.total_pages and n < page.total_pages:
             yield self.list_request(n + 1)

@@ -1,8 +1,12 @@
 """SZSE listing notices: `annList` (company IPO announcements) and the exchange's notice list.
 
-* annList: POST JSON `{seDate, searchKey, channelCode: ["listedNotice_disc"], pageSize, pageNum}`
-  for each `search_keys` entry (the IPO category id is unknown, so titles are filtered too);
-  pages up to ceil(announceCount / pageSize), incremental runs stop at a page with nothing new.
+* annList: POST JSON in the documented body `{seDate, stock, channelCode: ["listedNotice_disc"],
+  bigCategoryId, bigIndustryCode, plateCode, pageSize, pageNum}`. There is no search key (a
+  key the API ignores would make page 1 the latest announcements of all issuers), and the IPO
+  category id is unknown, so IPO documents are picked by title on our side and every page is
+  read until the date window is covered: up to ceil(announceCount / pageSize), or until a page
+  reaches before the window's start. Incremental runs cover `incremental_days`; full sweeps
+  (every `full_sweep_hours`) `lookback_days`; backfill from `backfill_since`.
 * notice list: `/disclosure/notice/company/index.html`; each stock-listing notice not seen
   before is opened for its listing date, code and short name.
 """
@@ -34,10 +38,11 @@ class SzseNoticesSpider(ListingSpider):
         self.load_state()
         self.page_size = int(self.extra.get("page_size") or 50)
         since = self.extra.get("backfill_since") if self.mode == "backfill" else ""
-        self.since, self.until = date_range(int(self.extra.get("lookback_days") or 30), since or "")
-        keys = [k.strip() for k in str(self.extra.get("search_keys") or "").split(",")]
-        for key in [k for k in keys if k] or [""]:
-            yield self.ann_request(key, 1)
+        days = int(self.extra.get("lookback_days") or 30)
+        if self.incremental:
+            days = min(days, int(self.extra.get("incremental_days") or 3))
+        self.since, self.until = date_range(days, since or "")
+        yield self.ann_request("", 1)
         if self.extra.get("notice_list", True):
             yield scrapy.Request(self.url(NOTICE_LIST_PATH), callback=self.parse_notice_list,
                                  errback=self.on_error, dont_filter=True,
@@ -46,7 +51,7 @@ class SzseNoticesSpider(ListingSpider):
     # -- annList
 
     def ann_request(self, key: str, page: int) -> scrapy.Request:
-        body = {"seDate": [self.since, self.until], "searchKey": [key] if key else [],
+        body = {"seDate": [self.since, self.until], "stock": [],
                 "channelCode": ["listedNotice_disc"], "bigCategoryId": [], "bigIndustryCode": [],
                 "plateCode": [], "pageSize": self.page_size, "pageNum": page}  # fmt: skip
         path = f"{ANN_PATH}?random={random.random():.16f}"
@@ -68,13 +73,15 @@ class SzseNoticesSpider(ListingSpider):
         )
         if page is None:
             return
-        new = [f for f in page.filings if f.native_id not in self.known]
         self.known.update(f.native_id for f in page.filings)
         yield PageBatch(source=self.source, url=response.url, page=n, filings=page.filings)
-        if (self.max_pages and n >= self.max_pages) or (self.incremental and not new):
+        if self.max_pages and n >= self.max_pages:
             return
+        # A page without IPO documents says nothing about the next one: page on until the
+        # window is covered (never stop at "nothing new", the IPO rows are a small minority).
         pages = -(-page.count // self.page_size) if page.count else None
-        if pages is not None and n < pages and page.raw_count:
+        covered = page.oldest is not None and page.oldest < self.since
+        if pages is not None and n < pages and page.raw_count and not covered:
             yield self.ann_request(key, n + 1)
 
     # -- the exchange's notice list

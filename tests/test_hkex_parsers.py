@@ -230,7 +230,10 @@ def test_new_listing_page_english_and_chinese_joined_by_stock_code():
     }
     assert ("02688", stages.ALLOTMENT_RESULTS, "2026-11-18") in claims
     assert ("02701", stages.PROSPECTUS_PUBLISHED, "2026-11-17") in claims
-    assert not any(c[1] == stages.LISTED for c in claims)  # no listing-date column, no guess
+    # no listing-date column: the dealing day after the allotment results (Wed 18/11; 03321's
+    # Thu 05/11)
+    assert sorted(c for c in claims if c[1] == stages.LISTED) == [
+        ("02688", stages.LISTED, "2026-11-19"), ("03321", stages.LISTED, "2026-11-06")]  # fmt: skip
     filings = listing_filings(huaxin.docs, "https://www2.hkexnews.hk/x")
     assert {f.native_id for f in filings} == {
         "doc:2026111000011",
@@ -242,14 +245,23 @@ def test_new_listing_page_english_and_chinese_joined_by_stock_code():
 
 def test_new_listing_quiet_board_and_listing_date_variant():
     assert page("new_listing_gem_en.html", "gem").rows == []
+    # the documented five columns: no Listing Date; the dealing day follows the allotment results
     variant = page("new_listing_with_listing_date_en.html")
     rows = {r.stock_code: r for r in variant.rows}
-    assert rows["02701"].listing_date == "2026-11-25"
+    assert rows["02701"].listing_date is None
     assert len([d for d in rows["02701"].docs if d.report_type == "allotment_results"]) == 2
-    stages_ = {
-        (c.stock_code, c.stage) for r in variant.rows for c in row_claims(r, date(2026, 12, 2))
+    claims = {
+        (c.stock_code, c.stage): c.date
+        for r in variant.rows
+        for c in row_claims(r, date(2026, 12, 2))
     }
-    assert ("02701", stages.LISTED) in stages_ and ("02745", stages.LISTED) not in stages_
+    assert claims[("02701", stages.LISTED)] == "2026-11-25"  # allotment results Tue 24/11
+    assert claims[("02766", stages.LISTED)] == "2026-11-30"  # Fri 27/11 -> Mon 30/11
+    assert ("02745", stages.LISTED) not in claims  # no allotment results yet
+    early = {
+        (c.stock_code, c.stage) for r in variant.rows for c in row_claims(r, date(2026, 11, 24))
+    }
+    assert ("02701", stages.LISTED) not in early  # the dealing day has not come
 
 
 def test_new_listing_page_errors():
@@ -360,3 +372,31 @@ def test_real_listing_samples(shared_sources):
     latest = parse_latest_json((hk / "lcisehk_latest_announcements-reconstructed.json").read_bytes(),
                                BASE + "/ncms/json/eds/lcisehk1relsdc_1.json", BASE)  # fmt: skip
     assert latest[0].stock_code == "06082" and latest[0].stage == stages.PROSPECTUS_PUBLISHED
+
+
+def test_chinese_header_variants_are_matched_and_unknown_headers_are_loud():
+    url = "https://www2.hkexnews.hk/New-Listings/New-Listing-Information/Main-Board?sc_lang=zh-HK"
+    variant = parse_new_listing_page(
+        (LST / "new_listing_zh_variant_headers.html").read_bytes(), url
+    )
+    assert variant.lang == "zh"
+    (row,) = variant.rows
+    assert (row.stock_code, row.name) == ("02701", "北京極光智算科技股份有限公司")
+    assert sorted(d.report_type for d in row.docs) == [
+        "allotment_results", "new_listing_announcement", "prospectus"]  # fmt: skip
+    with pytest.raises(TableMissing, match="暗盤交易"):
+        parse_new_listing_page((LST / "new_listing_unknown_header_zh.html").read_bytes(), url)
+
+
+def test_being_in_the_phip_file_alone_is_the_phip_stage():
+    """hasPhip false and no PHIP document: the file the applicant is in says PHIP."""
+    body = (
+        '{"genDate":"1795162500000","uDate":"20/11/2026","app":[{"id":109001,"d":"18/11/2026",'
+        '"a":"深圳星河算力科技股份有限公司","s":"A","hasPhip":false,"ls":[{"d":"02/05/2026",'
+        '"nF":"申請版本（第一次呈交）","nS1":"全文檔案",'
+        '"u1":"sehk/2026/109001/documents/sehk26050200101_c.pdf"}],"ps":[]}]}'
+    ).encode()
+    name = "appactive_appphip_sehk_c.json"
+    (app,) = merge_index([parse_index_file(body, EDS + name)])
+    assert app.phip_doc is None and not app.has_phip
+    assert app.stage == stages.HK_PHIP

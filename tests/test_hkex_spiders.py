@@ -125,7 +125,8 @@ def test_listings_crawl_links_documents_to_the_applicants(replay, cfg, cli):
     huaxin = q(cfg, "SELECT company_id FROM hkex_applicants WHERE app_id = 107200")[0][0]
     assert q(cfg, "SELECT stage, event_date FROM events WHERE source = 'hkex_listings' AND kind = 'stage'"
                   " AND company_id = ? ORDER BY event_date", [huaxin]) == [
-        ("prospectus_published", "2026-11-10"), ("allotment_results", "2026-11-18")]  # fmt: skip
+        ("prospectus_published", "2026-11-10"), ("allotment_results", "2026-11-18"),
+        ("listed", "2026-11-19")]  # fmt: skip  # dealing day after the allotment results
     assert q(
         cfg, "SELECT count(*) FROM filings WHERE source = 'hkex_listings' AND stock_code = '01234'"
     ) == [(0,)]

@@ -77,12 +77,13 @@ def test_real_shared_ann_list_sample(shared_sources):
 
 @pytest.mark.slow
 def test_crawl_reads_ann_list_and_the_notice_list(replay, make_config, cli):
-    cfg = make_config(replay.base_url, sources=("szse_notices",), source_extra="page_size = 3")
+    cfg = make_config(replay.base_url, sources=("szse_notices",),
+                      source_extra="page_size = 3\nlookback_days = 3650")  # fmt: skip
     run = cli("crawl", "szse_notices", "--config", str(cfg))
     assert run.returncode == 0, run.stdout + run.stderr[-2000:]
     assert "health=ok" in run.stdout and "new=5" in run.stdout
     body = replay.site("szse_notices").bodies[0]
-    assert body["channelCode"] == ["listedNotice_disc"] and body["searchKey"] == ["首次公开发行"]
+    assert body["channelCode"] == ["listedNotice_disc"] and "searchKey" not in body
     assert len(body["seDate"]) == 2 and body["pageNum"] == 1 and body["pageSize"] == 3
     assert [b["pageNum"] for b in replay.site("szse_notices").bodies] == [1, 2]  # ceil(5 / 3)
     with sqlite3.connect(cfg.parent / "filingwatch.db") as conn:

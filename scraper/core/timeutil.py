@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -27,15 +28,30 @@ def epoch_ms_to_local(ms: int | float | str, tz: ZoneInfo = SHANGHAI) -> datetim
 
 
 def epoch_ms_to_date(ms: int | float | str | None, tz: ZoneInfo = SHANGHAI) -> str | None:
-    if ms in (None, ""):
+    """None for a value that is not an epoch (a list, an object, out of range)."""
+    if ms in (None, "") or isinstance(ms, bool) or not isinstance(ms, int | float | str):
         return None
-    return epoch_ms_to_local(ms, tz).date().isoformat()
+    return _epoch_date(ms, tz)
+
+
+@lru_cache(maxsize=16384)
+def _epoch_date(ms: int | float | str, tz: ZoneInfo) -> str | None:
+    try:
+        return epoch_ms_to_local(ms, tz).date().isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def parse_date(text: str | None) -> str | None:
     """Accept 2024-09-12, 2024/9/12, 2024.9.12 and 2024年9月12日; return ISO or None."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
+    return _parse_date(text)
+
+
+@lru_cache(maxsize=16384)
+def _parse_date(text: str) -> str | None:
+    """Cached: a list's dates repeat (documents of one day, one project's steps)."""
     m = _DATE_RE.search(text)
     if not m:
         return None

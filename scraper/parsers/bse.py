@@ -13,6 +13,7 @@ is `approveResult` 2 — these are resolved from the registration-result documen
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -20,7 +21,14 @@ from typing import Any
 from scraper.core import stages as st
 from scraper.core.records import Filing, Project, StageStep
 from scraper.core.timeutil import epoch_ms_to_date, epoch_ms_to_local, parse_date
-from scraper.parsers.common import BadPayload, ChallengePage, ZeroRows, decode_html, load_json
+from scraper.parsers.common import (
+    BadPayload,
+    ChallengePage,
+    ZeroRows,
+    declared,
+    decode_html,
+    load_json,
+)
 from scraper.parsers.common import clean_text as _clean
 from scraper.parsers.common import code_text as _code
 from scraper.parsers.common import to_int as _int
@@ -62,10 +70,13 @@ VERIFY_MARKERS = ("document.cookie", "c3vk", "访问验证", "开启javascript",
 _COOKIE_RE = re.compile(r"""document\.cookie\s*=\s*(["'])\s*([A-Za-z0-9_]+)\s*=\s*([^;"']*)""")
 
 
+_PO_RE = re.compile(r"^PO(?=\d)")
+
+
 def norm_code(value: Any) -> str:
     """'p07' -> 'P07', 'po6' -> 'P06', ' P07-1 ' -> 'P07-1'."""
     text = str(value or "").strip().upper()
-    return re.sub(r"^PO(?=\d)", "P0", text)
+    return _PO_RE.sub("P0", text) if text.startswith("PO") else text
 
 
 def map_status(code: str) -> tuple[str | None, str | None, str | None, bool]:
@@ -116,18 +127,27 @@ def java_date(value: Any) -> str | None:
 def java_stamp(value: Any) -> str | None:
     """Full local timestamp of a Java Date (for ordering and the update key)."""
     if isinstance(value, dict) and value.get("time") not in (None, ""):
-        return epoch_ms_to_local(value["time"]).replace(tzinfo=None).isoformat()
-    if isinstance(value, int | float):
-        return epoch_ms_to_local(value).replace(tzinfo=None).isoformat()
+        value = value["time"]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _local_stamp(value)
     return java_date(value)
+
+
+@functools.lru_cache(maxsize=16384)
+def _local_stamp(ms: int | float) -> str | None:
+    try:
+        return epoch_ms_to_local(ms).replace(tzinfo=None).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def verification_marker(text: str) -> str | None:
     """The marker when a body is the BSE cookie/verification page rather than data."""
-    head = text[:20000]
-    if "<html" not in head.lower() and "<script" not in head.lower():
+    if text.lstrip()[:1] != "<":
+        return None  # JSONP (`cb([...])`, `null([...])`) is data
+    low = text[:20000].lower()
+    if "<html" not in low and "<script" not in low:
         return None
-    low = head.lower()
     for marker in VERIFY_MARKERS:
         if marker.lower() in low:
             return marker
@@ -138,6 +158,13 @@ def home_cookies(body: bytes | str) -> dict[str, str]:
     """Cookies a page sets from script (`document.cookie="C3VK=…; path=/"`)."""
     text = decode_html(body)
     return {m[2]: m[3].strip() for m in _COOKIE_RE.finditer(text)}
+
+
+def computed_cookie(body: bytes | str) -> bool:
+    """The page names C3VK in its script but sets it from an expression, not a literal: the
+    cookie cannot be read without running the site's JavaScript."""
+    text = decode_html(body)
+    return "c3vk" in text.lower() and "C3VK" not in home_cookies(text)
 
 
 def _payload(body: bytes | str, url: str) -> dict:
@@ -153,6 +180,7 @@ def _payload(body: bytes | str, url: str) -> dict:
     return data
 
 
+@declared
 def parse_list(body: bytes | str, url: str = "") -> ListPage:
     data = _payload(body, url)
     info = data.get("listInfo")
@@ -284,6 +312,8 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         rows.append(("registration_result", None, row))
     out: list[Filing] = []
     seen: set[str] = set()
+    broker = "、".join(project.sponsors) or None
+    base = pdf_base.rstrip("/")
     for kind, version, row in rows:
         if not isinstance(row, dict):
             continue
@@ -301,16 +331,17 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
             Filing(
                 source=SOURCE, native_id=native_id, company=project.company,
                 kind="exchange_document", title=title or path.rsplit("/", 1)[-1],
-                report_type=kind, broker="、".join(project.sponsors) or None,
+                report_type=kind, broker=broker,
                 regulator=REGULATOR, board=BOARD, event_date=day, disclosed_date=day,
                 url=project.url,
-                pdf_url=(pdf_base.rstrip("/") + path) if path.startswith("/") else (path or None),
+                pdf_url=(base + path) if path.startswith("/") else (path or None),
                 raw={"project": project.native_id, "version": version, "destFilePath": path},
             )
         )  # fmt: skip
     return out
 
 
+@declared
 def parse_detail(
     body: bytes | str, url: str, project: Project, pdf_base: str = PDF_BASE
 ) -> tuple[Project, list[Filing]]:

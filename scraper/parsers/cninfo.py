@@ -20,7 +20,7 @@ from scraper.core import stages
 from scraper.core.names import issuer_name_in
 from scraper.core.records import Filing
 from scraper.core.timeutil import epoch_ms_to_date, parse_date
-from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 
 SOURCE = "cninfo"
 DEFAULT_PDF_BASE = "http://static.cninfo.com.cn/"
@@ -73,7 +73,7 @@ class Page:
 
 def clean_title(title: str | None) -> str:
     """Strip <em> highlights (and any tag), unescape entities, collapse spaces."""
-    text = html.unescape(_TAG_RE.sub("", title or ""))
+    text = html.unescape(_TAG_RE.sub("", str(title) if title is not None else ""))
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -108,6 +108,7 @@ def board_of(title: str, code: str | None) -> str | None:
     return None
 
 
+@declared
 def parse_query(
     body: bytes | str, url: str, *, pdf_base_url: str = DEFAULT_PDF_BASE, page_url: str = ""
 ) -> Page:

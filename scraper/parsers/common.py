@@ -72,8 +72,12 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     """
     if isinstance(body, str):
         return body
-    tried: list[str] = []
-    for enc in ("utf-8", declared_charset(body, content_type), "gb18030"):
+    try:
+        return body.decode("utf-8")  # the common case, before any <meta> is looked for
+    except UnicodeDecodeError:
+        pass
+    tried: list[str] = ["utf-8"]
+    for enc in (declared_charset(body, content_type), "gb18030"):
         if not enc or enc in tried:
             continue
         tried.append(enc)
@@ -100,11 +104,14 @@ _CHALLENGE_MARKERS = (
 )
 
 
+_CHALLENGE_LOWER = tuple((m, m.lower()) for m in _CHALLENGE_MARKERS)
+
+
 def looks_like_challenge(text: str) -> str | None:
     """Return the marker when a body is a WAF/challenge interstitial rather than content."""
-    head = text[:20000]
-    for marker in _CHALLENGE_MARKERS:
-        if marker.lower() in head.lower():
+    head = text[:20000].lower()
+    for marker, low in _CHALLENGE_LOWER:
+        if low in head:
             return marker
     return None
 
@@ -139,6 +146,34 @@ def unwrap_jsonp(text: str) -> str:
     return end[m.end() : -1]
 
 
+# The deepest nesting any answer of ours has is about 6; deeper than MAX_JSON_DEPTH is refused
+# before parsing. A full scan costs as much as json.loads, so it runs only on suspicious bodies:
+# eight brackets in a row (our answers never have them), or a body opening with a run of
+# openers; any nesting the decoder cannot take raises RecursionError, turned into BadPayload.
+MAX_JSON_DEPTH = 64
+_DEEP_JSON_RE = re.compile(
+    r'(?:[\[{]\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?){' + str(MAX_JSON_DEPTH + 1) + "}"
+)
+
+
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS_RE = re.compile(r"[\[\]{}]")
+_SUSPICIOUS = ("[[[[[[[[", "]]]]]]]]", "}}}}}}}}")
+
+
+def _too_deep(payload: str) -> bool:
+    if _DEEP_JSON_RE.match(payload.lstrip()):
+        return True
+    if not any(run in payload for run in _SUSPICIOUS):
+        return False  # the common case: three substring searches
+    depth = 0
+    for ch in _BRACKETS_RE.findall(_JSON_STRING_RE.sub('""', payload)):
+        depth = depth + 1 if ch in "[{" else depth - 1
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
+
+
 def load_json(body: bytes | str, url: str = "", content_type: str | None = None):
     """Decode, unwrap JSONP and parse; a WAF page raises ChallengePage, anything else BadPayload."""
     import json
@@ -147,8 +182,12 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
     payload = unwrap_jsonp(text)
     if not payload.strip():
         raise BadPayload("empty body where JSON was expected", url)
+    if _too_deep(payload):
+        raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
     try:
         return json.loads(payload)
+    except RecursionError:
+        raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url) from None
     except ValueError as exc:
         head = payload.lstrip()[:1]
         if head == "<" or "<html" in text[:2000].lower():
@@ -161,6 +200,35 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
         raise BadPayload(f"not valid JSON ({exc}); {len(text)} chars", url) from None
 
 
+def declared(fn):
+    """A parser entry point raises only PageError: a value of a type the documented shape does
+    not have (a list where text was expected, an object for a date) surfaces deep inside as
+    TypeError/AttributeError/ValueError/KeyError/IndexError; it is the page's fault, so it is
+    reported as BadPayload naming what broke (the spider records it with the body)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PageError:
+            raise
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError,
+                RecursionError) as exc:  # fmt: skip
+            where = exc.__traceback__
+            while where.tb_next is not None:
+                where = where.tb_next
+            frame = f"{where.tb_frame.f_code.co_name}:{where.tb_lineno}"
+            url = kwargs.get("url") or next(
+                (a for a in args if isinstance(a, str) and a.startswith(("http", "/"))), ""
+            )
+            raise BadPayload(
+                f"unexpected shape: {type(exc).__name__}: {str(exc)[:160]} (at {frame})", url
+            ) from None
+
+    return wrapper
+
+
 # ---- plain values out of JSON payloads (numbers arrive as 1, "1", 1.0 or " 1 ")
 
 
@@ -168,6 +236,9 @@ def clean_text(value: Any) -> str:
     """Whitespace folded to single spaces; None -> ''."""
     if value is None:
         return ""
+    if type(value) is str and value.isprintable() and "  " not in value:
+        # printable text has no whitespace but the ASCII space: only its ends can change
+        return value.strip(" ")
     return " ".join(str(value).split())
 
 
@@ -200,12 +271,41 @@ def to_float(value: Any) -> float | None:
         return None
 
 
-def html_document(body: bytes | str, url: str):
-    """Decode, refuse a challenge/verification page, and parse: the start of every HTML parser."""
-    import lxml.html
+_HTML_END_RE = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+# C0 controls other than tab/newline/CR: lxml refuses them in text ("All strings must be XML
+# compatible"); a page carrying them loses nothing by their removal.
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-    text = decode_html(body)
+
+def html_text(
+    body: bytes | str, url: str, what: str = "page", content_type: str | None = None
+) -> str:
+    """Decoded HTML of a whole page: empty -> BadPayload, a WAF page -> ChallengePage, a page
+    without its closing </body>/</html> -> BadPayload (a cut-off answer must not pass as a page
+    with fewer rows). Control characters are dropped and an XML declaration removed."""
+    text = decode_html(body, content_type)
+    if not text.strip():
+        raise BadPayload(f"empty body where the {what} was expected", url)
     marker = looks_like_challenge(text)
     if marker:
         raise ChallengePage(f"challenge page (marker {marker!r})", url)
-    return lxml.html.fromstring(text)
+    if not _HTML_END_RE.search(text):
+        raise BadPayload(f"{what} ends before </body></html>: truncated response", url)
+    return _CONTROLS_RE.sub("", _XML_DECL_RE.sub("", text))
+
+
+def parse_html(text: str, url: str):
+    """lxml tree of already checked text; lxml's own refusals become BadPayload."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        return lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise BadPayload(f"unparseable HTML ({exc})", url) from None
+
+
+def html_document(body: bytes | str, url: str, what: str = "page"):
+    """Decode, refuse an empty, challenge or truncated page, and parse: every HTML parser's start."""
+    return parse_html(html_text(body, url, what), url)

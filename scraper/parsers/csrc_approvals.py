@@ -26,6 +26,7 @@ from scraper.parsers.common import (
     BadPayload,
     ChallengePage,
     ZeroRows,
+    declared,
     decode_html,
     load_json,
     looks_like_challenge,
@@ -79,6 +80,7 @@ class Page:
 # ---------------------------------------------------------------- channel id lookups
 
 
+@declared
 def channel_id_from_local_list(body: bytes | str, channel_code: str, url: str = "") -> str:
     """`getLocalList?channelCode=c105906` -> the channelId of that channel."""
     data = load_json(body, url)
@@ -97,6 +99,7 @@ def channel_id_from_local_list(body: bytes | str, channel_code: str, url: str = 
     raise BadPayload(f"getLocalList: channel {channel_code} not listed", url)
 
 
+@declared
 def channel_id_from_page(body: bytes | str, url: str = "") -> str:
     """A channel's HTML page -> <meta name="channelid" content="…">."""
     text = decode_html(body)
@@ -179,6 +182,7 @@ def board_of(title: str) -> str | None:
 # ---------------------------------------------------------------- list pages
 
 
+@declared
 def parse_search_list(body: bytes | str, url: str, *, base_url: str = "") -> Page:
     data = load_json(body, url)
     inner = data.get("data") if isinstance(data, dict) else None
@@ -209,6 +213,7 @@ def item_url(item: dict, base_url: str) -> str | None:
     return None
 
 
+@declared
 def to_filing(item: dict, page_url: str, base_url: str = "") -> Filing:
     title = re.sub(r"\s+", "", str(item.get("title") or ""))
     report_type, company = classify(title)

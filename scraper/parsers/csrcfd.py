@@ -25,7 +25,9 @@ from scraper.parsers.common import (
     ChallengePage,
     TableMissing,
     ZeroRows,
+    declared,
     decode_html,
+    html_text,
     looks_like_challenge,
 )
 
@@ -69,6 +71,10 @@ _ONCLICK_DATE_RE = re.compile(r"['\"](\d{4}-\d{2}-\d{2})['\"]")
 _PATH_DATE_RE = re.compile(r"/pre_ipo/(\d{4})/(\d{1,2})/(\d{1,2})/")
 _BATCH_DATE_RE = re.compile(r"PREIPO_[A-Za-z0-9]+_[A-Za-z0-9]+_(\d{8})_")
 _PERIOD_RE = re.compile(r"第\s*([0-9０-９]+|[零〇一二三四五六七八九十百两]+)\s*期")
+# a period phrase before the report words: 第二十一期, （第5期）, 【第３期】, (第 12 期)
+_TRAILING_PERIOD_RE = re.compile(
+    r"[（(【\[〔]?\s*第\s*(?:[0-9０-９]+|[零〇一二三四五六七八九十百两]+)\s*期\s*[）)】\]〕]?\s*$"
+)
 _TOTAL_PAGES_RES = (
     re.compile(r"共\s*(?:<[^>]+>\s*)*(\d+)\s*(?:<[^>]+>\s*)*页"),
     re.compile(r"createPageHTML\(\s*['\"]?(\d+)"),
@@ -111,15 +117,22 @@ class ListPage:
     max_page_link: int | None
 
 
+@declared
 def parse_list_page(body: bytes | str, url: str, content_type: str | None = None) -> ListPage:
     """Parse one list page. Raises ChallengePage / TableMissing / ZeroRows instead of returning []."""
     text = decode_html(body, content_type)
-    doc = etree.fromstring(_strip_xml_decl(text) or "<html></html>", _HTML_PARSER)
+    marker = looks_like_challenge(text)
+    if marker:
+        raise ChallengePage(f"challenge/verification page (marker {marker!r})", url)
+    text = html_text(text, url, "tutoring list page")
+    try:
+        doc = etree.fromstring(text, _HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise BadPayload(f"unparseable HTML ({exc})", url) from None
+    if doc is None:
+        raise TableMissing("no table.m-table2 on the page", url)
     tables = doc.xpath('//table[contains(concat(" ", normalize-space(@class), " "), " m-table2 ")]')
     if not tables:
-        marker = looks_like_challenge(text)
-        if marker:
-            raise ChallengePage(f"challenge/verification page (marker {marker!r})", url)
         raise TableMissing("no table.m-table2 on the page", url)
     if not re.search(r"</table\s*>", text, re.IGNORECASE):
         # lxml closes a cut-off table silently; its last rows would be half rows
@@ -260,6 +273,7 @@ def company_from_title(title: str) -> str | None:
     if not cuts:
         return None
     name = text[: min(cuts)].strip("《》“”\"' ")
+    name = _TRAILING_PERIOD_RE.sub("", name).strip("《》“”\"' ")
     return name or None
 
 

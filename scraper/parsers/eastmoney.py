@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from scraper.core.records import Filing
 from scraper.core.timeutil import parse_date
 from scraper.parsers import csrcfd
-from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 from scraper.parsers.common import to_int as _int
 
 SOURCE = "eastmoney_tutoring"
@@ -31,6 +31,7 @@ class Page:
     count: int | None
 
 
+@declared
 def parse_page(body: bytes | str, url: str) -> Page:
     data = load_json(body, url)
     if not isinstance(data, dict):
@@ -44,6 +45,12 @@ def parse_page(body: bytes | str, url: str) -> Page:
     rows = result["data"]
     if not rows:
         raise ZeroRows("eastmoney: empty result.data", url)
+    for n, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise BadPayload(f"eastmoney: row {n} is a {type(row).__name__}, not an object", url)
+        odd = [k for k in COLUMNS.split(",") if isinstance(row.get(k), dict | list)]
+        if odd:  # a list's repr must never become a company name
+            raise BadPayload(f"eastmoney: row {n} has non-text {', '.join(odd)}", url)
     return Page([to_filing(r, url) for r in rows], _int(result.get("pages")),
                 _int(result.get("count")))  # fmt: skip
 

@@ -16,6 +16,7 @@ Contract: REPORT-csrc-hkex.md §4. The page is rendered from `/ncms/json/eds/{st
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ import cn2an
 
 from scraper.core import stages
 from scraper.core.timeutil import HONG_KONG, epoch_ms_to_local
-from scraper.parsers.common import BadPayload, load_json
-from scraper.parsers.hkex_common import hk_date, stock_code
+from scraper.parsers.common import BadPayload, clean_text, declared, load_json
+from scraper.parsers.hkex_common import doc_key, hk_date, stock_code
 
 SOURCE = "hkex_app"
 STATUS_FILES = ("appactive_app", "appactive_appphip", "appinactive", "applisted", "appreturned")
@@ -86,6 +87,7 @@ class IndexFile:
     problems: list[str] = field(default_factory=list)
 
 
+@declared
 def parse_index_file(
     body: bytes | str, url: str, content_type: str | None = None, name: str | None = None
 ) -> IndexFile:
@@ -146,8 +148,12 @@ class Doc:
 
 def classify(entry: dict) -> tuple[str, int | None, bool]:
     """(type, submission number, full version) of one `ls[]` entry."""
-    nf = str(entry.get("nF") or "")
-    ns1 = str(entry.get("nS1") or "")
+    return _classify(str(entry.get("nF") or ""), str(entry.get("nS1") or ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify(nf: str, ns1: str) -> tuple[str, int | None, bool]:
+    """Cached: an index repeats a handful of nF/nS1 texts thousands of times."""
     full = bool(_FULL_RE.search(ns1))
     if nf:
         if _PHIP_RE.search(nf):
@@ -250,6 +256,7 @@ class Applicant:
         return None
 
 
+@declared
 def merge_index(
     files: list[IndexFile],
     previous_names: dict[tuple[str, int], tuple[str | None, str | None]] | None = None,
@@ -303,15 +310,15 @@ def merge_index(
 
 
 def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> None:
-    from scraper.parsers.hkex_common import doc_key
-
-    u1, u2 = _clean(entry.get("u1")), _clean(entry.get("u2"))
+    get = entry.get
+    u1, u2, date_raw, nf, ns1, ns2 = (_clean(v) if v is not None else None
+                                      for v in (get("u1"), get("u2"), get("d"), get("nF"),
+                                                get("nS1"), get("nS2")))  # fmt: skip
     key = doc_key(u1) or doc_key(u2)
     if not key:
         flags.append("document_without_file")
         return
     kind, submission, full = classify(entry)
-    date_raw = _clean(entry.get("d"))
     doc = docs.get(key)
     if doc is None:
         doc = docs[key] = Doc(key=key, date=hk_date(date_raw), type=kind, submission=submission,
@@ -322,14 +329,12 @@ def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> 
         doc.type, doc.submission = kind, submission
     doc.full = doc.full or full
     doc.date = doc.date or hk_date(date_raw)
-    doc.ns2 = doc.ns2 or _clean(entry.get("nS2"))
+    doc.ns2 = doc.ns2 or ns2
     if lang == "c":
-        doc.nf_c, doc.ns1_c = _clean(entry.get("nF")), _clean(entry.get("nS1"))
-        doc.u1_c, doc.u2_c = u1, u2
+        doc.nf_c, doc.ns1_c, doc.u1_c, doc.u2_c = nf, ns1, u1, u2
     else:
-        doc.nf_e, doc.ns1_e = _clean(entry.get("nF")), _clean(entry.get("nS1"))
-        doc.u1_e, doc.u2_e = u1, u2
-    if kind == "other" and entry.get("nF"):
+        doc.nf_e, doc.ns1_e, doc.u1_e, doc.u2_e = nf, ns1, u1, u2
+    if kind == "other" and get("nF"):
         flags.append("unknown_document_type")
 
 
@@ -342,6 +347,7 @@ def app_url(base_url: str, relative: str | None) -> str | None:
     return base_url.rstrip("/") + "/app/" + relative  # the common case, without urljoin's cost
 
 
+@declared
 def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
     """One Filing per document of the applicant (the shared storage shape)."""
     from scraper.core.records import Filing
@@ -372,7 +378,8 @@ def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
 
 
 def _clean(value) -> str | None:
+    if value.__class__ is str and value.isprintable() and "  " not in value:
+        return value.strip(" ") or None  # the common case, without clean_text's call
     if value is None:
         return None
-    text = " ".join(str(value).split())
-    return text or None
+    return clean_text(value) or None

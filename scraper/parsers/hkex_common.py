@@ -7,6 +7,7 @@ HKEXnews writes dates day first (`17/10/2025`, `29/04/2025 17:00`, `Jun 23, 2026
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from urllib.parse import urlsplit
@@ -38,7 +39,11 @@ def hk_date(text: str | None) -> str | None:
     `2026年7月7日` -> ISO date; placeholders such as `DD/MM/2026` -> None."""
     if not text:
         return None
-    text = str(text)
+    return _hk_date(str(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _hk_date(text: str) -> str | None:
     m = _DMY_RE.match(text)
     if m:
         return _iso(int(m[3]), int(m[2]), int(m[1]))
@@ -85,8 +90,10 @@ def doc_key(path: str | None) -> str | None:
     if not name:
         return None
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    stem = re.sub(r"_c$", "", stem, flags=re.IGNORECASE)
-    return stem.lower() or None
+    stem = stem.lower()
+    if stem.endswith("_c"):
+        stem = stem[:-2]
+    return stem or None
 
 
 def doc_date_from_path(path: str | None) -> str | None:

@@ -2,8 +2,10 @@
 
 Contract: REPORT-csrc-hkex.md §5.
 * New Listing Information (www2, Main Board and GEM): the table is found by its header text
-  (Stock Code / 股份代號), not by class; columns are mapped by header words (stock name, new
-  listing announcements, prospectuses, allotment results, and a listing date when present).
+  (Stock Code / 股份代號), not by class; columns are mapped by folded header words (stock name,
+  new listing announcements, prospectuses, allotment results: the documented five columns; a
+  listing date column is read when present) and an unknown header is TableMissing. Without a
+  listing date column the listing day is the dealing day after the linked allotment results.
 * Title search: the `titleSearchServlet.do` JSON, whose `result` is a JSON array serialised as a
   string, and the `titlesearch.xhtml` HTML result rows (td.release-time, td.stock-short-code,
   td.stock-short-name, div.headline, div.doc-link a) as the fallback.
@@ -18,20 +20,21 @@ so one document seen on several of these pages is one filing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit
-
-import lxml.html
 
 from scraper.core import stages
 from scraper.parsers.common import (
     BadPayload,
     ChallengePage,
     TableMissing,
-    decode_html,
+    declared,
+    html_text,
     load_json,
     looks_like_challenge,
+    parse_html,
 )
 from scraper.parsers.hkex_common import (
     doc_date_from_path,
@@ -51,14 +54,19 @@ IPO_SUBTYPES = {
     "31000": "Placing of Securities of a Class New to Listing",
 }
 
-_HEADER_COLUMNS = (  # (column, words that name it); first match wins per header cell
-    ("code", ("stock code", "股份代號", "股份代号", "證券代號", "证券代号")),
-    ("listing_date", ("listing date", "date of listing", "上市日期")),
-    ("announcement", ("announcement", "上市公告", "新上市公告")),
-    ("prospectus", ("prospectus", "招股章程", "招股書", "招股书", "上市文件")),
-    ("allotment", ("allotment", "配發結果", "配发结果", "配售結果")),
-    ("name", ("stock name", "name", "股份名稱", "股份名称", "名稱", "名称")),
+# (column, words that name it); first match wins per header cell. Header text is folded first
+# (NFKC, no spaces, lower case, traditional -> simplified for the words below), so 股份代號,
+# 股份代号, 股份 代號 and "STOCK CODE" all match. A header cell that names no known column is
+# an unknown layout: TableMissing, never a silently dropped column.
+_HEADER_COLUMNS = (
+    ("code", ("stockcode", "股份代号", "证券代号", "股票代号", "代号")),
+    ("listing_date", ("listingdate", "dateoflisting", "上市日期")),
+    ("announcement", ("announcement", "上市公告")),
+    ("prospectus", ("prospectus", "招股章程", "招股书", "上市文件")),
+    ("allotment", ("allotment", "配发结果", "配售结果", "分配结果")),
+    ("name", ("stockname", "companyname", "name", "股份名称", "股票名称", "公司名称", "名称")),
 )
+_FOLD = str.maketrans("號稱書發結売", "号称书发结卖")
 DOC_COLUMNS = {  # column -> (report_type, stage the document evidences, title en, title zh)
     "announcement": ("new_listing_announcement", None, "New Listing Announcement", "新上市公告"),
     "prospectus": ("prospectus", stages.PROSPECTUS_PUBLISHED, "Prospectus", "招股章程"),
@@ -151,17 +159,16 @@ def board_of_path(path: str) -> str | None:
     return None
 
 
+@declared
 def parse_new_listing_page(
     body: bytes | str, url: str, content_type: str | None = None, board: str | None = None
 ) -> NewListingPage:
     """Rows of the New Listing Information table. A page without the table raises TableMissing
     (ChallengePage for a WAF page); a table with no rows is a quiet board, not an error."""
-    text = decode_html(body, content_type)
-    if not text.strip():
-        raise BadPayload("empty body where the New Listing Information page was expected", url)
-    doc = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", text) or "<html/>")
+    text = html_text(body, url, "New Listing Information page", content_type)
+    doc = parse_html(text, url)
     board = board or board_of_path(urlsplit(url).path) or "sehk"
-    table, columns, labels = _find_table(doc)
+    table, columns, labels = _find_table(doc, url)
     if table is None:
         marker = looks_like_challenge(text)
         if marker:
@@ -208,23 +215,35 @@ def parse_new_listing_page(
     return NewListingPage(updated=hk_date(m[1]) if m else None, rows=rows, lang=lang)
 
 
-def _find_table(doc) -> tuple[object | None, dict[int, str], list[str]]:
+def fold_header(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower().translate(_FOLD)
+
+
+def _find_table(doc, url: str = "") -> tuple[object | None, dict[int, str], list[str]]:
     for table in doc.iter("table"):
         for tr in table.iter("tr"):
             cells = [c for c in tr if c.tag in ("th", "td")]
-            labels = [_text(c).lower() for c in cells]
-            if not any(any(w in label for w in _HEADER_COLUMNS[0][1]) for label in labels):
+            labels = [_text(c) for c in cells]
+            folded = [fold_header(label) for label in labels]
+            if not any(any(w in label for w in _HEADER_COLUMNS[0][1]) for label in folded):
                 continue
             columns: dict[int, str] = {}
-            for i, label in enumerate(labels):
+            for i, label in enumerate(folded):
                 for col, words in _HEADER_COLUMNS:
                     if col not in columns.values() and any(w in label for w in words):
                         columns[i] = col
                         break
+                else:
+                    if label:
+                        raise TableMissing(f"New Listing table: unknown header {labels[i]!r}"
+                                           f" among {labels}", url)  # fmt: skip
+            if "name" not in columns.values():
+                raise TableMissing(f"New Listing table without a name column: {labels}", url)
             return table, columns, labels
     return None, {}, []
 
 
+@declared
 def merge_new_listing_rows(*pages: NewListingPage) -> list[NewListingRow]:
     """The English and Chinese pages of one board, joined by stock code: both names, every link
     (a document on both pages keeps the Chinese page's title and `_c.pdf` link)."""
@@ -247,16 +266,35 @@ def merge_new_listing_rows(*pages: NewListingPage) -> list[NewListingRow]:
     return list(merged.values())
 
 
+def listing_date_of(row: NewListingRow) -> str | None:
+    """The row's listing date: a Listing Date column when a page has one; else (the documented
+    five-column page has none) the dealing day the linked allotment results announce, which
+    HKEX publishes on the business day before dealings start: the next weekday after the
+    earliest allotment results document (a holiday in between is not known here)."""
+    if row.listing_date:
+        return row.listing_date
+    days = sorted(d.date for d in row.docs if d.report_type == "allotment_results" and d.date)
+    if not days:
+        return None
+    day = date.fromisoformat(days[0]) + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
+@declared
 def row_claims(row: NewListingRow, today: date) -> list[Claim]:
-    """Prospectus and allotment links date those stages; a listing date (when the page has that
-    column) on or before today is the listing."""
+    """Prospectus and allotment links date those stages; the listing date (a Listing Date
+    column, else the dealing day after the allotment results) on or before today is the
+    listing."""
     claims = []
     for d in row.docs:
         if d.stage:
             claims.append(Claim(row.stock_code, d.stage, d.date, row.board, row.name, row.name_en,
                                 d.key, d.url, d.title))  # fmt: skip
-    if row.listing_date and row.listing_date <= today.isoformat():
-        claims.append(Claim(row.stock_code, stages.LISTED, row.listing_date, row.board, row.name,
+    listing_date = listing_date_of(row)
+    if listing_date and listing_date <= today.isoformat():
+        claims.append(Claim(row.stock_code, stages.LISTED, listing_date, row.board, row.name,
                             row.name_en, None, None, "Listed / 上市"))  # fmt: skip
     return claims
 
@@ -301,6 +339,7 @@ def _listing_doc(key_path: str, base_url: str, code, name, title, headline, when
     )  # fmt: skip
 
 
+@declared
 def parse_title_search_json(
     body: bytes | str, url: str, base_url: str, *, ipo_query: bool = True, lang: str = "zh",
     headline: str | None = None,
@@ -342,16 +381,15 @@ def parse_title_search_json(
                              record_count=int(count) if str(count or "").isdigit() else None)  # fmt: skip
 
 
+@declared
 def parse_title_search_html(
     body: bytes | str, url: str, base_url: str, *, ipo_query: bool = True, lang: str = "zh",
     content_type: str | None = None,
 ) -> TitleSearchResult:  # fmt: skip
     """`titlesearch.xhtml` (POST form) result rows; "no match" is an empty result, a page with
     neither rows nor a record count is TableMissing."""
-    text = decode_html(body, content_type)
-    if not text.strip():
-        raise BadPayload("empty body where the title search result was expected", url)
-    doc = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", text))
+    text = html_text(body, url, "title search result", content_type)
+    doc = parse_html(text, url)
     for span in doc.xpath('//span[contains(@class, "mobile-list-heading")]'):
         span.drop_tree()
     total_el = doc.xpath('//*[contains(@class, "total-records")]')
@@ -386,6 +424,7 @@ def parse_title_search_html(
 # ---------------------------------------------------------------- latest announcements
 
 
+@declared
 def parse_latest_json(body: bytes | str, url: str, base_url: str, today: date | None = None
                       ) -> list[ListingDoc]:  # fmt: skip
     """`lcisehk…json` `newsInfoLst[]`, keeping only documents about a new listing."""
@@ -426,6 +465,7 @@ def doc_claims(docs: list[ListingDoc]) -> list[Claim]:
             for d in docs if d.stage and d.stock_code]  # fmt: skip
 
 
+@declared
 def listing_filings(docs: list[ListingDoc], page_url: str) -> list:
     """One Filing per document (native id = PDF file number, shared by all three pages)."""
     from scraper.core.records import Filing

@@ -16,9 +16,10 @@ import re
 from typing import Any
 
 from scraper.core import stages as st
+from scraper.core.names import legal_rank
 from scraper.core.records import Filing, Project, StageStep
 from scraper.core.timeutil import parse_date
-from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 from scraper.parsers.common import clean_text as _clean
 from scraper.parsers.common import code_text as _code
 from scraper.parsers.common import to_float as _float
@@ -75,6 +76,22 @@ FILE_TYPES = {
 FILE_VERSIONS = {1: "申报稿", 2: "上会稿", 3: "注册稿", 4: "结果"}
 
 _NAME_SUFFIX_RE = re.compile(r"(首次公开发行|公开发行|向不特定).*$")
+# `stockAuditName` suffixes of the board/offer kind (2026 lists: "XX科创板IPO项目").
+_BOARD_SUFFIX_RE = re.compile(r"(?:在?(?:科创板|主板|沪市主板))?(?:首发|IPO|ipo)?项目$")
+
+# GP_COMMON_FILE_SEARCH (2026 document search): `fileTypeMap` codes. No code table is published,
+# so a code we have not mapped is classified by its title (the site's own file-type words) and
+# kept verbatim in raw; a row neither says is `other` with the flag `unknown_file_type`.
+FILE_TYPE_CODES: dict[str, str] = {}
+FILE_SEARCH = "GP_COMMON_FILE_SEARCH"
+TITLE_TYPES = (
+    ("终止审核", "termination_decision"), ("注册的批复", "registration_result"),
+    ("不予注册", "registration_result"), ("招股说明书", "prospectus"),
+    ("招股意向书", "prospectus"), ("上市保荐书", "listing_sponsor_letter"),
+    ("发行保荐书", "sponsor_letter"), ("审计报告", "audit_report"),
+    ("财务报表", "audit_report"), ("法律意见书", "legal_opinion"),
+    ("回复", "inquiry_reply"), ("问询函", "inquiry_letter"),
+)  # fmt: skip
 
 
 def status_code(curr: Any, commiti: Any = "", registe: Any = "", suspend: Any = "") -> str:
@@ -103,23 +120,41 @@ def sse_stamp(value: Any) -> str | None:
     return parse_date(text)
 
 
+@declared
 def rows_of(body: bytes | str, url: str = "") -> tuple[list[dict], dict]:
     """The rows of any SSE envelope and its pageHelp; raises BadPayload for other shapes."""
     data = load_json(body, url)
     if not isinstance(data, dict):
         raise BadPayload(f"expected a JSON object, got {type(data).__name__}", url)
     page_help = data.get("pageHelp") if isinstance(data.get("pageHelp"), dict) else {}
-    rows = page_help.get("data")
-    if rows is None:
-        rows = data.get("result")
-    if rows is None:
+    data_rows, result = page_help.get("data"), data.get("result")
+    for name, value in (("pageHelp.data", data_rows), ("result", result)):
+        if value is not None and not isinstance(value, list):
+            raise BadPayload(f"{name} is not a list", url)
+    if data_rows is None and result is None:
         errors = data.get("actionErrors") or data.get("fieldErrors")
         raise BadPayload(f"no pageHelp.data/result in the envelope {errors or ''}".strip(), url)
-    if not isinstance(rows, list):
-        raise BadPayload("pageHelp.data is not a list", url)
+    # 2026 answers were seen with `pageHelp.data: []` while `result` holds the rows: read
+    # whichever is filled, and refuse an envelope whose two copies tell different stories.
+    if data_rows and result and _row_keys(data_rows) != _row_keys(result):
+        raise BadPayload(
+            f"pageHelp.data ({len(data_rows)} rows) and result ({len(result)} rows) disagree", url
+        )
+    rows = data_rows or result or []
     return [r for r in rows if isinstance(r, dict)], page_help
 
 
+def _row_keys(rows: list) -> list:
+    """What identifies each row of an envelope copy (project, file or timeline row)."""
+    return [
+        (r.get("stockAuditNum"), r.get("fileId"), r.get("filePath"), r.get("auditItemId"),
+         r.get("updateDate"), r.get("currStatus"))
+        if isinstance(r, dict) else r
+        for r in rows
+    ]  # fmt: skip
+
+
+@declared
 def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> ListPage:
     """One SH_XM_LB page. Raises ZeroRows for an empty page, BadPayload for a broken body."""
     rows, page_help = rows_of(body, url)
@@ -136,15 +171,23 @@ def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> Li
 
 def project_from_item(item: dict, board: str | None = None) -> Project:
     native_id = _code(item.get("stockAuditNum"))
-    issuers = [i for i in item.get("stockIssuer") or [] if isinstance(i, dict)]
+    issuers = [i for i in _list(item.get("stockIssuer")) if isinstance(i, dict)]
     first = issuers[0] if issuers else {}
-    audit_name = _clean(item.get("stockAuditName"))
-    company = _clean(first.get("s_issueCompanyFullName")) or _strip_suffix(audit_name)
+    company = _clean(first.get("s_issueCompanyFullName"))
+    short = _clean(first.get("s_issueCompanyAbbrName")) or None
+    flags: list[str] = []
+    if not company:
+        company = _strip_suffix(_clean(item.get("stockAuditName")))
+        if company and legal_rank(company) <= 1:
+            # a short name (英诺特): the resolver attaches it as an alias, never a new company
+            short = short or company
+            flags.append("short_name")
     code = status_code(item.get("currStatus"), item.get("commitiResult"),
                        item.get("registeResult"), item.get("suspendStatus"))  # fmt: skip
     stage, label, _detail, known = map_status(code)
-    flags = [] if known else ["unknown_status"]
-    by_type = intermediaries(item.get("intermediary") or [])
+    if not known:
+        flags.append("unknown_status")
+    by_type = intermediaries(_list(item.get("intermediary")))
     updated = sse_stamp(item.get("updateDate"))
     return Project(
         source=SOURCE,
@@ -154,7 +197,7 @@ def project_from_item(item: dict, board: str | None = None) -> Project:
         stage=stage,
         status_raw=code,
         status_label=label,
-        company_short=_clean(first.get("s_issueCompanyAbbrName")) or None,
+        company_short=short,
         sponsors=by_type.get(SPONSOR, []),
         auditor=_first(by_type.get(AUDITOR)),
         law_firm=_first(by_type.get(LAW_FIRM)),
@@ -235,6 +278,7 @@ def build_timeline(project: Project, milestones: list[dict], events: list[dict])
     return with_current(project, steps)
 
 
+@declared
 def documents(rows: list[dict], project: Project, pdf_base: str = PDF_BASE) -> list[Filing]:
     out = []
     seen: set[str] = set()
@@ -249,29 +293,31 @@ def documents(rows: list[dict], project: Project, pdf_base: str = PDF_BASE) -> l
             continue
         seen.add(native_id)
         file_type = _int(row.get("fileType"))
+        type_code = _code(row.get("fileTypeMap")) if not isinstance(
+            row.get("fileTypeMap"), dict | list) else ""  # fmt: skip
+        report_type = _report_type(file_type, type_code, title)
         version = _int(row.get("fileVersion"))
-        day = (
-            parse_date(_code(row.get("publishDate")))
-            or (sse_stamp(row.get("fileUpdateTime")) or "")[:10]
-            or None
-        )
+        stamp = row.get("fileUpdateTime") or row.get("fileUpdTime")
+        day = parse_date(_code(row.get("publishDate"))) or (sse_stamp(stamp) or "")[:10] or None
         out.append(
             Filing(
                 source=SOURCE, native_id=native_id, company=project.company,
                 kind="exchange_document", title=title or path.rsplit("/", 1)[-1],
-                report_type=FILE_TYPES.get(file_type, "other") if file_type is not None else "other",
+                report_type=report_type or "other",
+                flags=[] if report_type else ["unknown_file_type"],
                 broker="、".join(project.sponsors) or None, regulator=REGULATOR,
                 board=project.board, event_date=day, disclosed_date=day, url=project.url,
                 pdf_url=(pdf_base.rstrip("/") + path) if path.startswith("/") else (path or None),
                 raw={"project": project.native_id, "fileType": file_type, "fileVersion": version,
                      "version": FILE_VERSIONS.get(version), "fileSize": row.get("fileSize"),
                      "auditStatus": row.get("auditStatus"), "filePath": path,
-                     "fileUpdateTime": row.get("fileUpdateTime")},
+                     "fileUpdateTime": stamp, "fileTypeMap": type_code or None},
             )
         )  # fmt: skip
     return out
 
 
+@declared
 def parse_detail(
     project: Project,
     milestones_body: bytes | str,
@@ -288,10 +334,27 @@ def parse_detail(
     return project, documents(docs, project, pdf_base)
 
 
+def _report_type(file_type: int | None, type_code: str, title: str) -> str | None:
+    """fileType (GP_GPZCZ_SHXXPL), else the fileTypeMap code, else the title; None = unknown."""
+    if file_type is not None and file_type in FILE_TYPES:
+        return FILE_TYPES[file_type]
+    if type_code in FILE_TYPE_CODES:
+        return FILE_TYPE_CODES[type_code]
+    for needle, kind in TITLE_TYPES:
+        if needle in title:
+            return kind
+    return None
+
+
 def _strip_suffix(name: str) -> str:
-    """'XX股份有限公司首次公开发行股票并在科创板上市项目' -> 'XX股份有限公司'."""
+    """'XX股份有限公司首次公开发行股票并在科创板上市项目' / 'XX科技科创板IPO项目' -> the name."""
     cut = _NAME_SUFFIX_RE.sub("", name)
+    cut = _BOARD_SUFFIX_RE.sub("", cut) or cut
     return cut or name
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _first(values: list[str] | None) -> str | None:

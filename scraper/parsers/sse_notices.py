@@ -23,8 +23,10 @@ from scraper.core.timeutil import parse_date
 from scraper.parsers.common import (
     TableMissing,
     ZeroRows,
-    decode_html,
+    declared,
     html_document,
+    html_text,
+    parse_html,
 )
 
 SOURCE = "sse_notices"
@@ -60,10 +62,11 @@ class ListPage:
     total_pages: int | None
 
 
+@declared
 def parse_list(body: bytes | str, url: str) -> ListPage:
     """The channel list page -> links to listing notices (other notices on the page are skipped)."""
-    text = decode_html(body)  # the pager is read from the text too
-    doc = html_document(text, url)
+    text = html_text(body, url, "SSE notice list")  # the pager is read from the text too
+    doc = parse_html(text, url)
     anchors = doc.xpath("//a[@href]")
     if not anchors:
         raise TableMissing("SSE notice list has no links", url)
@@ -113,6 +116,7 @@ class Notice:
     title: str
 
 
+@declared
 def parse_notice(body: bytes | str, url: str) -> Notice:
     doc = html_document(body, url)
     title = ""

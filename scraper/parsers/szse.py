@@ -17,7 +17,7 @@ from typing import Any
 from scraper.core import stages as st
 from scraper.core.records import Filing, Project, StageStep
 from scraper.core.timeutil import parse_date
-from scraper.parsers.common import BadPayload, ZeroRows, load_json
+from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 from scraper.parsers.common import clean_text as _clean
 from scraper.parsers.common import code_text as _code
 from scraper.parsers.common import to_float as _float
@@ -64,6 +64,20 @@ STATUS_MAP: dict[str, tuple[str | None, str, str | None]] = {
     "终止": (st.TERMINATED, "终止", None),
 }
 NODE_ONLY = {"40", "70"}  # timeline nodes whose outcome is a sub-status
+# `prjst` text -> code, for list items that carry only the text (no `prjstatus`): the same
+# table read by label, plus the site's other spellings. Bracket widths are folded first.
+STATUS_TEXT = {label: code for code, (_s, label, _d) in STATUS_MAP.items()}
+STATUS_TEXT.update({"新受理": "20", "受理": "20", "问询": "30", "已问询": "30",
+                    "注册": "70", "终止审核": "终止", "终止": "终止"})  # fmt: skip
+# boardName -> board, for items without boardCode
+BOARD_NAMES = {"创业板": "chinext", "主板": "main", "深市主板": "main"}
+# matnm (document name) -> report_type, for disclosureMaterials rows without matcat
+MATERIAL_NAMES = (
+    ("招股说明书", "prospectus"), ("招股意向书", "prospectus"), ("募集说明书", "prospectus"),
+    ("上市保荐书", "listing_sponsor_letter"), ("发行保荐书", "sponsor_letter"),
+    ("审计报告", "audit_report"), ("财务报表", "audit_report"), ("法律意见书", "legal_opinion"),
+    ("估值报告", "valuation_report"), ("重组报告书", "restructuring_report"),
+)  # fmt: skip
 
 # Document arrays of the details and how their rows are typed.
 DOC_ARRAYS = (
@@ -138,6 +152,7 @@ def map_status(code: str) -> tuple[str | None, str | None, str | None, bool]:
     return code, None, None, False
 
 
+@declared
 def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> ListPage:
     """One `projectrends/query` page. Raises ZeroRows for an empty page, BadPayload when broken."""
     data = load_json(body, url)
@@ -157,21 +172,28 @@ def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> Li
                     last=page_count is not None and page + 1 >= page_count)  # fmt: skip
 
 
-def project_from_item(item: dict, board: str | None = None) -> Project:
+def project_from_item(item: dict, board: str | None = None, raw: dict | None = None) -> Project:
     native_id = _code(item.get("prjid"))
-    code = _code(item.get("prjstatus"))
+    if raw is None and not _EXCLUDED.isdisjoint(item):
+        raw = {k: v for k, v in item.items() if k not in _EXCLUDED}
+    text = _clean(item.get("prjst"))
+    code = _code(item.get("prjstatus")) or status_of_text(text)
     stage, label, _detail, known = map_status(code)
     flags = [] if known else ["unknown_status"]
     sponsors = [n for n in (_clean(item.get("sprinst")), _clean(item.get("jsprinst"))) if n]
+    if not sponsors:  # some items name the sponsors only by their short names
+        sponsors = [n for n in (_clean(item.get("sprinsts")), _clean(item.get("jsprinsts"))) if n]
     industry = _clean(item.get("csrcind")) or None
     return Project(
         source=SOURCE,
         native_id=native_id,
         company=_clean(item.get("cmpnm")),
-        board=BOARDS.get(_code(item.get("boardCode"))) or board,
+        board=BOARDS.get(_code(item.get("boardCode")))
+        or BOARD_NAMES.get(_clean(item.get("boardName")))
+        or board,
         stage=stage,
         status_raw=code,
-        status_label=_clean(item.get("prjst")) or label,
+        status_label=text or label,
         company_short=_clean(item.get("cmpsnm")) or None,
         sponsors=list(dict.fromkeys(sponsors)),
         law_firm=_clean(item.get("lawfm")) or None,
@@ -186,11 +208,13 @@ def project_from_item(item: dict, board: str | None = None) -> Project:
         stock_code=_clean(item.get("cmpcode")) or None,
         url=PROJECT_PAGE.format(native_id),
         flags=flags,
-        raw={k: v for k, v in item.items() if k not in DOC_ARRAYS and k not in _DETAIL_ONLY},
+        # a list item carries no detail arrays: kept as is (no per-item copy); details are copied
+        raw=item if raw is None else raw,
     )
 
 
 _DETAIL_ONLY = {"prjprogs", "pjdot", "others"}
+_EXCLUDED = frozenset(DOC_ARRAYS) | _DETAIL_ONLY
 
 
 def pjdot_nodes(value: Any) -> dict[str, dict]:
@@ -293,21 +317,20 @@ def _with_reasons(steps: list[StageStep], others: Any, project: Project):
 
 def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Filing]:
     """Every document array; a .docx twin of a listed .pdf is dropped."""
-    rows: list[tuple[str, dict]] = []
+    # one pass reads what each row needs (extension, stem, group) once
+    rows: list[tuple[str, dict, str, tuple]] = []
     for array in DOC_ARRAYS:
         for row in data.get(array) or []:
             if isinstance(row, dict):
-                rows.append((array, row))
-    pdf_stems = {
-        (array, _group(row), _stem(row))
-        for array, row in rows
-        if _clean(row.get("dfext")).lower() == "pdf"
-    }
+                ext = _clean(row.get("dfext")).lower()
+                rows.append((array, row, ext, (array, _group(row), _stem(row))))
+    pdf_stems = {key for _a, _r, ext, key in rows if ext == "pdf"}
     out: list[Filing] = []
     seen: set[str] = set()
-    for array, row in rows:
-        ext = _clean(row.get("dfext")).lower()
-        if ext != "pdf" and (array, _group(row), _stem(row)) in pdf_stems:
+    broker = "、".join(project.sponsors) or None
+    base = pdf_base.rstrip("/")
+    for array, row, ext, key in rows:
+        if ext != "pdf" and key in pdf_stems:
             continue
         dfid = _code(row.get("dfid")) or _clean(row.get("dfpth"))
         native_id = f"{project.native_id}:{dfid}"
@@ -316,7 +339,7 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         seen.add(native_id)
         dtyp, matcat = _int(row.get("dtyp")), _int(row.get("matcat"))
         if array == "disclosureMaterials":
-            report_type = MATERIALS.get(matcat, "other")
+            report_type = MATERIALS.get(matcat) or _material_by_name(row) or "other"
         else:
             report_type = ARRAY_TYPES.get(array) or DTYP.get(dtyp, "other")
         day = parse_date(_clean(row.get("ddt"))) or parse_date(_clean(row.get("ddtime")))
@@ -324,11 +347,11 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         out.append(
             Filing(
                 source=SOURCE, native_id=native_id, company=project.company,
-                kind="exchange_document", title=_stem(row) or _clean(row.get("dftitle")) or dfid,
-                report_type=report_type, broker="、".join(project.sponsors) or None,
+                kind="exchange_document", title=key[2] or _clean(row.get("dftitle")) or dfid,
+                report_type=report_type, broker=broker,
                 regulator=REGULATOR, board=project.board, event_date=day, disclosed_date=day,
                 url=project.url,
-                pdf_url=(pdf_base.rstrip("/") + path) if path.startswith("/") else (path or None),
+                pdf_url=(base + path) if path.startswith("/") else (path or None),
                 raw={"project": project.native_id, "array": array, "dtyp": dtyp, "matcat": matcat,
                      "version": VERSIONS.get(dtyp) if array == "disclosureMaterials" else None,
                      "dftitle": row.get("dftitle"), "inquiryId": row.get("inquiryId"),
@@ -339,6 +362,7 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
     return out
 
 
+@declared
 def parse_detail(
     body: bytes | str, url: str = "", project: Project | None = None, pdf_base: str = PDF_BASE
 ) -> tuple[Project, list[Filing]]:
@@ -347,7 +371,9 @@ def parse_detail(
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, dict) or not data.get("prjid"):
         raise BadPayload("details without a data object and prjid", url)
-    fresh = project_from_item(data, board=project.board if project else None)
+    # with the list's project its raw is kept below: no copy of the detail object is made
+    fresh = project_from_item(data, board=project.board if project else None,
+                              raw=project.raw if project is not None else None)  # fmt: skip
     if project is not None:
         # The list's stamp and status say what these details cover; keep them as the key.
         fresh.updated, fresh.status_raw = project.updated, project.status_raw
@@ -362,10 +388,29 @@ def parse_detail(
     return fresh, documents(data, fresh, pdf_base)
 
 
+def status_of_text(text: str) -> str:
+    """'已问询' -> '30'; an unknown text is its own code (verbatim), '' when there is none."""
+    if not text:
+        return ""
+    folded = text.replace("（", "(").replace("）", ")").replace(" ", "")
+    return STATUS_TEXT.get(folded) or STATUS_TEXT.get(folded.split("(")[0] if
+                                                      folded.startswith("终止(") else "") or folded  # fmt: skip
+
+
+def _material_by_name(row: dict) -> str | None:
+    name = _clean(row.get("matnm")) or _clean(row.get("configFileName"))
+    for needle, kind in MATERIAL_NAMES:
+        if needle in name:
+            return kind
+    return None
+
+
 def _group(row: dict) -> str:
     return _code(row.get("inquiryId") or row.get("mtid") or row.get("dtyp"))
 
 
+_EXT_RE = re.compile(r"\.(pdf|docx?|xlsx?|zip|rar)$", re.IGNORECASE)
+
+
 def _stem(row: dict) -> str:
-    name = _clean(row.get("dfnm"))
-    return re.sub(r"\.(pdf|docx?|xlsx?|zip|rar)$", "", name, flags=re.IGNORECASE).strip()
+    return _EXT_RE.sub("", _clean(row.get("dfnm"))).strip()

@@ -1,8 +1,9 @@
 """SZSE listing notices: `annList` (company announcements, JSON) and the exchange's notice list.
 
 Per shared/sources REPORT-exchanges.md §2:
-* `POST /api/disc/announcement/annList` (JSON body: seDate, channelCode ["listedNotice_disc"],
-  searchKey, pageSize, pageNum) -> `{announceCount, data: [{id, title "简称：标题", publishTime
+* `POST /api/disc/announcement/annList` (JSON body: seDate, stock, channelCode
+  ["listedNotice_disc"], bigCategoryId, bigIndustryCode, plateCode, pageSize, pageNum: no
+  search key, so every issuer's announcements come back, newest first) -> `{announceCount, data: [{id, title "简称：标题", publishTime
   "YYYY-MM-DD HH:MM:SS", attachPath, secCode[], secName[]}]}`. The IPO category id is unknown,
   so titles are filtered: 上市公告书, 上市首日风险提示, 首次公开发行 (classes as for cninfo).
   PDF = https://disc.static.szse.cn/download + attachPath.
@@ -28,8 +29,10 @@ from scraper.parsers.common import (
     BadPayload,
     TableMissing,
     ZeroRows,
+    declared,
     html_document,
     load_json,
+    to_int,
 )
 
 SOURCE = "szse_notices"
@@ -55,12 +58,14 @@ class AnnPage:
     filings: list[Filing]  # IPO documents only
     count: int | None  # announceCount: matches of the whole query
     raw_count: int  # rows on this page before the title filter
+    oldest: str | None = None  # the earliest publishTime date of any row (filtered or not)
 
 
 def is_ipo_title(title: str) -> bool:
     return any(n in title for n in IPO_TITLE_NEEDLES)
 
 
+@declared
 def parse_ann_list(body: bytes | str, url: str) -> AnnPage:
     data = load_json(body, url)
     if not isinstance(data, dict) or "data" not in data:
@@ -69,26 +74,44 @@ def parse_ann_list(body: bytes | str, url: str) -> AnnPage:
     if not isinstance(rows, list):
         raise BadPayload("annList: 'data' is not a list", url)
     count = data.get("announceCount")
+    if count is not None and to_int(count) is None:
+        raise BadPayload(f"annList: announceCount is not a number: {str(count)[:40]!r}", url)
     if not rows:
         raise ZeroRows("annList returned no announcements", url)
-    filings = [ann_filing(r, url) for r in rows if is_ipo_title(cninfo.clean_title(r.get("title")))]
-    return AnnPage(filings, int(count) if count is not None else None, len(rows))
+    filings, days = [], []
+    for n, rec in enumerate(rows):
+        if not isinstance(rec, dict):
+            raise BadPayload(f"annList: item {n} is a {type(rec).__name__}, not an object", url)
+        for key in ("title", "publishTime", "attachPath", "id", "annId"):
+            if isinstance(rec.get(key), dict | list):
+                raise BadPayload(f"annList: item {n} {key} is a {type(rec[key]).__name__}", url)
+        day = parse_date(str(rec.get("publishTime") or ""))
+        if day:
+            days.append(day)
+        if is_ipo_title(cninfo.clean_title(rec.get("title"))):
+            filings.append(ann_filing(rec, url))
+    return AnnPage(filings, to_int(count), len(rows), min(days) if days else None)
+
+
+def _first(value) -> str | None:
+    """secCode/secName arrive as a list of strings or one string."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if isinstance(value, str | int) and str(value) else None
 
 
 def ann_filing(rec: dict, page_url: str) -> Filing:
     title = cninfo.clean_title(rec.get("title"))
-    codes = rec.get("secCode") or []
-    names = rec.get("secName") or []
-    code = (codes[0] if isinstance(codes, list) and codes else codes) or None
-    sec_name = (names[0] if isinstance(names, list) and names else names) or None
+    code = _first(rec.get("secCode"))
+    sec_name = _first(rec.get("secName"))
     head, sep, rest = title.partition("：")
     doc_title = rest if sep and len(head) <= 12 else title
     cls = cninfo.classify(doc_title)
     stage = cninfo.doc_stage(cls, doc_title)
     legal = issuer_name_in(doc_title, sec_name)
     company = legal or sec_name or (head if sep else "")
-    day = parse_date(rec.get("publishTime"))
-    attach = rec.get("attachPath") or ""
+    day = parse_date(str(rec.get("publishTime") or ""))
+    attach = str(rec.get("attachPath") or "")
     native = (
         str(rec.get("id") or rec.get("annId") or "") or hashlib.sha1(title.encode()).hexdigest()
     )
@@ -133,6 +156,7 @@ def is_listing_notice(title: str) -> bool:
     )
 
 
+@declared
 def parse_notice_list(body: bytes | str, url: str) -> list[NoticeLink]:
     """List items -> links to stock-listing notices (bond notices and the rest skipped)."""
     doc = html_document(body, url)
@@ -173,6 +197,7 @@ class Notice:
     title: str
 
 
+@declared
 def parse_notice(body: bytes | str, url: str, list_title: str = "") -> Notice:
     doc = html_document(body, url)
     nodes = doc.xpath("//*[@id='desContent']")

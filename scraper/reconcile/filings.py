@@ -70,13 +70,22 @@ def documents(ctx, filings, company_ids: dict[str, int], stored: dict, next_id: 
 
 
 def stated_stages(filings, company_ids: dict[str, int]) -> dict[tuple[int, str], Filing]:
-    """(company id, source) -> the record stating the company's stage (lists put the newest first)."""
+    """(company id, source) -> the record stating the company's stage: the newest-dated one
+    (two groups of one company on a page, an old withdrawn one and a new filing, must not let
+    page order decide); on equal dates the first, as lists put the newest first."""
     latest: dict[tuple[int, str], Filing] = {}
     for f in filings:
         cid = company_ids.get(name_key(f.company))
-        if cid is not None and f.company_stage:
-            latest.setdefault((cid, f.source), f)
+        if cid is None or not f.company_stage:
+            continue
+        held = latest.get((cid, f.source))
+        if held is None or _stated_on(f) > _stated_on(held):
+            latest[(cid, f.source)] = f
     return latest
+
+
+def _stated_on(f: Filing) -> str:
+    return f.stage_date or f.disclosed_date or f.event_date or ""
 
 
 def stage_moves(ctx, latest: dict[tuple[int, str], Filing], stored: dict) -> FilingsStep:
@@ -88,6 +97,8 @@ def stage_moves(ctx, latest: dict[tuple[int, str], Filing], stored: dict) -> Fil
     for (cid, source), f in latest.items():
         old, old_date = stored.get((cid, source), (None, None))
         date = stage_date(f, old is None)
+        if old is not None and date and old_date and date < old_date:
+            continue  # an older statement (an earlier group of the company) never overrides
         evidence = bool(date and old_date and date > old_date)
         kept = policy.decide(old, f.company_stage, evidence=evidence)
         if (cid, source) in stored and kept == old:

@@ -138,6 +138,10 @@ class BseSite:
             self.token = secrets.token_hex(4)
             self.stale_mode = payload.get("mode", "verify")
             return {"ok": True}
+        if action == "home":
+            # {"file": "home_computed.html"}: a home page that computes C3VK in script (issue 16)
+            self.home = (self.dir / str(payload.get("file", "home.html"))).read_text("utf-8")
+            return {"ok": True}
         if action == "require_cookie":
             self.require_cookie = bool(payload.get("on", True))
             return {"ok": True}

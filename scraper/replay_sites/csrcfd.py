@@ -64,15 +64,21 @@ def render_row(no: int, row: dict, show_company: bool = True) -> str:
     )
 
 
-def render_page(rows: list[dict], page: int, total_pages: int, start_no: int = 1) -> str:
+_OTHER_PAGER = '<div class="pagination"><a class="next">下一页</a></div>'  # markup we do not read
+
+
+def render_page(
+    rows: list[dict], page: int, total_pages: int, start_no: int = 1, pager: bool = True
+) -> str:
     body, previous = [], None
     for i, row in enumerate(rows):
         body.append(render_row(start_no + i, row, show_company=row["company"] != previous))
         previous = row["company"]
-    pager = f'<div class="page">共<b>{total_pages}</b>页 当前第{page}页</div>'
+    pager_html = f'<div class="page">共<b>{total_pages}</b>页 当前第{page}页</div>'
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>辅导信息</title></head><body>'
-        f'<table class="m-table2 m-table2-0">{HEADER}{"".join(body)}</table>{pager}</body></html>'
+        f'<table class="m-table2 m-table2-0">{HEADER}{"".join(body)}</table>'
+        f"{pager_html if pager else _OTHER_PAGER}</body></html>"
     )
 
 
@@ -167,6 +173,10 @@ class CsrcfdSite:
         self.published: list[dict] = []
         self.generated: list[dict] | None = None
         self.per_page = 211
+        # CMS variants (issue 16): a pager in markup we do not read, and 200 with an empty
+        # table instead of 404 past the last page
+        self.pager = True
+        self.past_end = "404"
 
     # -- pages
 
@@ -231,11 +241,15 @@ class CsrcfdSite:
         if keyword:
             rows = [r for r in rows if keyword in r["company"]]
         total = max(1, -(-len(rows) // self.per_page))
+        if page > total and self.past_end == "empty":
+            return ReplayResponse.text(render_page([], page, total, pager=self.pager))
         if page > total:
             return ReplayResponse.text("<html><body>404 Not Found</body></html>", status=404)
         start = (page - 1) * self.per_page
         chunk = rows[start : start + self.per_page]
-        return ReplayResponse.text(render_page(chunk, page, total, start_no=start + 1))
+        return ReplayResponse.text(
+            render_page(chunk, page, total, start_no=start + 1, pager=self.pager)
+        )
 
     def empty(self, request: ReplayRequest) -> ReplayResponse:
         return ReplayResponse.text(render_page([], 1, 1))
@@ -266,9 +280,14 @@ class CsrcfdSite:
                     row.update({k: v for k, v in payload.items() if k != "company"})
                     changed += 1
             return {"ok": True, "changed": changed}
+        if action == "variant":
+            self.pager = bool(payload.get("pager", True))
+            self.past_end = str(payload.get("past_end", "404"))
+            return {"ok": True}
         if action == "reset":
             self.published.clear()
             self.generated = None
+            self.pager, self.past_end = True, "404"
             return {"ok": True}
         return {"error": f"unknown action {action}"}
 

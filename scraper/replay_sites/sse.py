@@ -9,7 +9,8 @@ site's paths (`/statusAction.do`, `/commonSoaQuery.do`) in the site's envelope â
 
 Control (POST /_replay/sse/<action>): `update` (merge a list item by stockAuditNum, append
 timeline/event/document rows), `generate` (N synthetic projects with details, for benchmarks),
-`reset`.
+`variant` (retire sqlIds such as GP_GPZCZ_SHXXPL so only `GP_COMMON_FILE_SEARCH_<id>` answers;
+`result_only`: `pageHelp.data` [] with the rows in `result`), `reset`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from scraper.replay import ReplayRequest, ReplayResponse
 
 PATHS = ("/statusAction.do", "/commonSoaQuery.do")
 DETAIL_IDS = ("GP_GPZCZ_XMDTZTTLB", "GP_GPZCZ_XMDTZTYYLB", "GP_GPZCZ_SHXXPL")
+FILE_SEARCH = "GP_COMMON_FILE_SEARCH"  # the 2026 document search (fileTypeMap, fileUpdTime)
 ENVELOPE = {
     "actionErrors": [], "actionMessages": [], "downloadFileName": None, "execlStream": None,
     "fieldErrors": {}, "fileId": None, "isPagination": "true", "jsonCallBack": None,
@@ -44,13 +46,15 @@ class SseSite:
         self.per_page = 3
         self.items: dict[str, dict] = {}
         self.rows: dict[tuple[str, str], list[dict]] = {}
+        self.retired: set[str] = set()  # sqlIds the site no longer answers (unknown sqlId)
+        self.result_only = False  # 2026 variant: pageHelp.data [] while `result` holds the rows
         if not self.dir.is_dir():
             return
         for path in sorted(self.dir.glob("list_*.json*")):
             data = json.loads(unwrap_jsonp(path.read_text("utf-8")))
             for item in (data.get("pageHelp") or {}).get("data") or data.get("result") or []:
                 self.items[str(item["stockAuditNum"])] = item
-        for sql_id in DETAIL_IDS:
+        for sql_id in (*DETAIL_IDS, FILE_SEARCH):
             for path in sorted(self.dir.glob(f"{sql_id}_*.json*")):
                 audit = path.name[len(sql_id) + 1 :].split(".")[0]
                 data = json.loads(unwrap_jsonp(path.read_text("utf-8")))
@@ -63,9 +67,9 @@ class SseSite:
         sql_id = request.arg("sqlId")
         if sql_id == "GP_GPZCZ_SSWHYGGJG":  # committee announcements: replay_sites/sse_committee.py
             return None
-        if sql_id == "SH_XM_LB":
+        if sql_id == "SH_XM_LB" and sql_id not in self.retired:
             rows, page_help = self._list(request)
-        elif sql_id in DETAIL_IDS:
+        elif sql_id in (*DETAIL_IDS, FILE_SEARCH) and sql_id not in self.retired:
             rows = list(self.rows.get((sql_id, request.arg("stockAuditNum")), []))
             if sql_id == "GP_GPZCZ_XMDTZTYYLB":
                 rows.sort(key=lambda r: r.get("qianDate") or "", reverse=True)
@@ -73,6 +77,8 @@ class SseSite:
         else:
             return self._answer(request, {**ENVELOPE, "actionErrors": [f"unknown sqlId {sql_id}"],
                                           "pageHelp": None, "result": None})  # fmt: skip
+        if self.result_only:
+            page_help = {**page_help, "data": []}
         return self._answer(request, {**ENVELOPE, "pageHelp": page_help, "result": rows,
                                       "statistics": self._statistics()})  # fmt: skip
 
@@ -137,6 +143,11 @@ class SseSite:
                 self.rows[(DETAIL_IDS[2], audit)] = docs_rows
             self.per_page = int(payload.get("per_page", 100))
             return {"ok": True, "projects": n}
+        if action == "variant":
+            # {"retire": [sqlId, ...], "result_only": bool}: the 2026 shapes (issue 16)
+            self.retired = set(payload.get("retire") or [])
+            self.result_only = bool(payload.get("result_only"))
+            return {"ok": True}
         if action == "reset":
             self.reset()
             return {"ok": True}

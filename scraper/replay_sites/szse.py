@@ -60,7 +60,7 @@ class SzseSite:
         items = list(self.items.values()) if request.arg("bizType", "1") == "1" else []
         board = request.arg("boardCode")
         if board:
-            items = [i for i in items if str(i.get("boardCode", "16")) == board]
+            items = [i for i in items if _board_code(i) == board]
         keyword = request.arg("keywords")
         if keyword:
             items = [i for i in items if keyword in (i.get("cmpnm") or "")]
@@ -99,6 +99,14 @@ class SzseSite:
             self.reset()
             return {"ok": True}
         return {"error": f"unknown action {action}"}
+
+
+def _board_code(item: dict) -> str:
+    """boardCode, or the code of boardName (2026 items may carry only the name); ChiNext else."""
+    code = item.get("boardCode")
+    if code is None:
+        code = {"主板": "12", "深市主板": "12"}.get(item.get("boardName") or "", "16")
+    return str(code)
 
 
 _PATH = [(20, "已受理"), (30, "已问询"), (45, "上市委会议通过"), (60, "提交注册"), (70, "注册生效")]

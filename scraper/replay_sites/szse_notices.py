@@ -23,6 +23,26 @@ class SzseNoticesSite:
     def __init__(self, fixtures_dir: Path):
         self.dir = Path(fixtures_dir) / "szse_notices"
         self.bodies: list[dict] = []  # annList request bodies, for tests
+        # `load` control: every issuer's announcements, as the live API answers the documented
+        # body (seDate honoured, newest first, pageSize rows; undocumented keys ignored)
+        self.rows: list[dict] | None = None
+
+    def _page(self, body: dict, page: int) -> dict:
+        since, until = (list(body.get("seDate") or []) + ["", ""])[:2]
+        rows = [r for r in self.rows or [] if (not since or r["publishTime"][:10] >= since)
+                and (not until or r["publishTime"][:10] <= until)]  # fmt: skip
+        rows.sort(key=lambda r: r["publishTime"], reverse=True)
+        size = max(1, int(body.get("pageSize") or 30))
+        return {"announceCount": len(rows), "data": rows[(page - 1) * size : page * size]}
+
+    def control(self, action: str, payload: dict) -> dict:
+        if action == "load":
+            self.rows = list(payload.get("rows") or [])
+            return {"ok": True, "rows": len(self.rows)}
+        if action == "reset":
+            self.rows, self.bodies = None, []
+            return {"ok": True}
+        return {"error": f"unknown action {action}"}
 
     def handle(self, request: ReplayRequest) -> ReplayResponse | None:
         if request.path == ANN_PATH:
@@ -34,6 +54,8 @@ class SzseNoticesSite:
                 return ReplayResponse.json({"error": "bad body"}, status=400)
             self.bodies.append(body)
             page = int(body.get("pageNum") or 1)
+            if self.rows is not None:
+                return ReplayResponse.json(self._page(body, page))
             path = self.dir / f"annList_{page}.json"
             if path.exists():
                 return ReplayResponse.json(json.loads(path.read_text("utf-8")))
