@@ -11,7 +11,7 @@ import string
 from typing import Any
 
 from scraper.core import stages
-from scraper.core.facts import facts_text
+from scraper.core.facts import FACT_LABELS, FACT_ORDER, facts_text
 
 LANGUAGES = ("zh", "en", "both")
 
@@ -250,25 +250,7 @@ def check_template(name: str, template: str) -> str | None:
 # The Jinja2 templates (alerts/templates/, alerts/message.py) get the same fields as the
 # str.format templates plus structured lists (facts, timeline) and a short link text.
 
-FACT_ORDER = (
-    "agreement_date", "tutoring_period", "tutoring_start", "tutoring_end", "province",
-    "main_business", "controlling_shareholder", "registered_capital", "legal_representative",
-    "industry", "established_date", "address", "law_firm", "accounting_firm", "other_brokers",
-    "period_no", "completion_date", "sponsors", "business_summary",
-)  # fmt: skip
-FACT_LABELS = {
-    "agreement_date": ("辅导协议签署日", "Tutoring agreement"), "tutoring_period": ("辅导期", "Tutoring period"),
-    "tutoring_start": ("辅导开始", "Tutoring start"), "tutoring_end": ("辅导结束", "Tutoring end"),
-    "province": ("省份", "Province"), "main_business": ("主营业务", "Main business"),
-    "controlling_shareholder": ("控股股东", "Controlling shareholder"),
-    "registered_capital": ("注册资本", "Registered capital"),
-    "legal_representative": ("法定代表人", "Legal representative"), "industry": ("行业", "Industry"),
-    "established_date": ("成立日期", "Established"), "address": ("地址", "Address"),
-    "law_firm": ("律师事务所", "Law firm"), "accounting_firm": ("会计师事务所", "Accounting firm"),
-    "other_brokers": ("其他券商", "Other brokers"), "period_no": ("辅导期数", "Period no."),
-    "completion_date": ("完成日期", "Completed"), "sponsors": ("保荐人", "Sponsors"),
-    "business_summary": ("业务概要", "Business summary"),
-}  # fmt: skip
+# Fact labels and order: scraper.core.facts (one table for the plain text and the card).
 LABELS = {
     "zh": {"company": "公司", "event": "事件", "stage": "阶段", "broker": "券商",
            "regulator": "监管/交易所", "board": "板块", "date": "日期", "document": "文件",

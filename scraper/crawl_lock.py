@@ -15,6 +15,7 @@ import fcntl
 import os
 import threading
 from pathlib import Path
+from typing import IO
 
 from scraper.core.timeutil import now_iso
 
@@ -41,24 +42,34 @@ def acquire(db_path: str | Path, source: str) -> Path:
     with _guard:
         if key in _held:
             return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(path, "a+")  # noqa: SIM115 - held until release() or process exit
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            fh.close()
+        fh, holder = try_flock(path, f"pid {os.getpid()} since {now_iso()}")
+        if fh is None:
             raise CrawlLocked(
-                f"another crawl of {source} is running ({holder}); not starting a second one"
-                f" (lock: {path})"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()} since {now_iso()}\n")
-        fh.flush()
+                f"another crawl of {source} is running ({holder or 'another process'});"
+                f" not starting a second one (lock: {path})"
+            )
         _held[key] = fh
         return path
+
+
+def try_flock(path: Path, stamp: str) -> tuple[IO | None, str]:
+    """flock `path` without waiting: (open file, "") when taken, stamped with who holds it;
+    (None, the holder's stamp) when another process has it. The kernel drops an flock when its
+    process dies, even by SIGKILL, so nothing stale is ever left to clean up."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(path, "a+")  # noqa: SIM115 - held by the caller until it releases or exits
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip()
+        fh.close()
+        return None, holder
+    fh.seek(0)
+    fh.truncate()
+    fh.write(stamp + "\n")
+    fh.flush()
+    return fh, ""
 
 
 def release(db_path: str | Path, source: str) -> None:

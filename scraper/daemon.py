@@ -47,7 +47,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts import incidents
 from alerts.config import AlertSettings, parse_duration, settings
 from alerts.delivery import Deliverer, check_channels, masked
-from scraper import logfiles
+from scraper import crawl_lock, logfiles
 from scraper.config import Config, ConfigError, line_of
 from scraper.core.textsafe import strip_controls
 from scraper.core.timeutil import SHANGHAI
@@ -232,21 +232,11 @@ class Daemon:
 
     def acquire_lock(self) -> None:
         """flock on a file next to the DB: the kernel drops it when we die, even by SIGKILL."""
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.lock_path, "a+")  # noqa: SIM115 - held for the daemon's lifetime
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "?"
-            fh.close()
+        fh, holder = crawl_lock.try_flock(self.lock_path, str(os.getpid()))
+        if fh is None:
             raise DaemonError(
-                f"another filingwatch daemon (pid {holder}) holds {self.lock_path}"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
+                f"another filingwatch daemon (pid {holder or '?'}) holds {self.lock_path}"
+            )
         self._lock_file = fh
 
     def release_lock(self) -> None:
