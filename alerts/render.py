@@ -11,6 +11,7 @@ import string
 from typing import Any
 
 from scraper.core import stages
+from scraper.core.changes import board_label
 from scraper.core.facts import FACT_LABELS, FACT_ORDER, facts_text
 
 LANGUAGES = ("zh", "en", "both")
@@ -139,7 +140,7 @@ def event_fields(item: dict, lang: str) -> dict[str, Any]:
         "broker": short_org(item.get("broker")),
         "broker_full": item.get("broker") or "",
         "regulator": item.get("regulator") or "",
-        "board": item.get("board") or "",
+        "board": board_label(item.get("board"), lang),
         "date": item.get("event_date") or "",
         "title": item.get("title") or "",
         "url": item.get("url") or "",
@@ -159,7 +160,8 @@ def fill(template: str, fields: dict[str, Any]) -> str:
         names = [n for _, n, _, _ in string.Formatter().parse(line) if n]
         if names and all(fields.get(n) in ("", None) for n in names):
             continue
-        out.append(line.format(**fields))
+        # a bracketed field left empty ("行业：芯片（）" when a rule names no sector) goes too
+        out.append(line.format(**fields).replace("（）", "").replace(" ()", ""))
     return "\n".join(out)
 
 

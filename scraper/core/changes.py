@@ -27,6 +27,14 @@ _BOARDS = {
     "star": ("科创板", "STAR"), "main": ("主板", "Main Board"), "chinext": ("创业板", "ChiNext"),
     "bse": ("北交所", "BSE"), "sehk": ("港交所主板", "HKEX Main Board"), "gem": ("GEM", "GEM"),
 }  # fmt: skip
+
+
+def board_label(code: str | None, lang: str) -> str:
+    """科创板 / STAR for `star`; an unknown board code is shown as stored."""
+    names = _BOARDS.get(code or "")
+    return names[0 if lang == "zh" else 1] if names else (code or "")
+
+
 _VERSIONS_EN = {
     "申报稿": "filing draft",
     "上会稿": "committee draft",
@@ -47,8 +55,7 @@ def value_text(field: str, value: Any, lang: str) -> str:
         amount = float(value)  # 亿元
         return f"{amount:.1f} 亿" if lang == "zh" else f"CNY {amount / 10:.2f}bn"
     if field == "board":
-        names = _BOARDS.get(str(value))
-        return names[0 if lang == "zh" else 1] if names else str(value)
+        return board_label(str(value), lang)
     if field == "document_version" and lang == "en":
         return _VERSIONS_EN.get(str(value), str(value))
     if field == "hk_document":  # application_proof#2: the 2nd submission's Application Proof
