@@ -257,12 +257,12 @@ LABELS = {
     "zh": {"company": "公司", "event": "事件", "stage": "阶段", "broker": "券商",
            "regulator": "监管/交易所", "board": "板块", "date": "日期", "document": "文件",
            "sectors": "行业", "why": "匹配原因", "rule": "规则", "source": "来源",
-           "timeline": "进程", "facts": "公司信息", "facts_document": "信息来源", "change": "变更", "events": "条新动态",
+           "timeline": "进程", "facts": "公司信息", "facts_document": "信息来源", "change": "变更", "detail": "详情", "events": "条新动态",
            "open": "查看文件", "footer": "由 filingwatch 发送：规则", "sep": "："},
     "en": {"company": "Company", "event": "Event", "stage": "Stage", "broker": "Broker",
            "regulator": "Regulator / exchange", "board": "Board", "date": "Date",
            "document": "Document", "sectors": "Sector", "why": "Why it matched", "rule": "Rule",
-           "source": "Source", "timeline": "Timeline", "facts": "Facts", "facts_document": "Facts from", "change": "Change",
+           "source": "Source", "timeline": "Timeline", "facts": "Facts", "facts_document": "Facts from", "change": "Change", "detail": "Detail",
            "events": "new events", "open": "Open document", "footer": "Sent by filingwatch for rule",
            "sep": ": "},
 }  # fmt: skip
@@ -322,13 +322,12 @@ def extras_text(item: dict, lang: str) -> str:
     v = event_view(item, lang)
     lab, sep = LABELS[lang], ("：" if lang == "zh" else ": ")
     lines = []
-    if v["change"] or v["detail"]:
-        lines.append(f"{lab['change']}{sep}{v['change'] or v['detail']}")
-    lines += [f"{label}{sep}{value}" for label, value in v["facts"]]
-    if v["facts_document"]:
-        lines.append(
-            f"{lab['facts_document']}{sep}{v['facts_document']['text']} {v['facts_document']['url']}"
-        )
+    if v["change"]:
+        lines.append(f"{lab['change']}{sep}{v['change']}")
+    elif v["detail"]:
+        lines.append(f"{lab['detail']}{sep}{v['detail']}")
+    # facts are not repeated here: the event template's {facts} field prints them (and users who
+    # drop that field from their template do not want them back under it)
     if v["timeline"]:
         lines.append(f"{lab['timeline']}{sep.strip()}")
         lines += [f"  {t['date'] or '?'}  {t['stage']}" for t in v["timeline"]]

@@ -19,3 +19,14 @@ def test_a_sector_line_without_reasons_has_no_empty_brackets():
     _, body = render.render("event", [ITEM], "both")
     assert "行业：芯片/半导体\n" in body + "\n" and "（）" not in body
     assert "Sector: Chips\n" in body + "\n" and "()" not in body
+
+
+def test_facts_are_printed_once_in_the_plain_text():
+    from alerts import message
+
+    item = {**ITEM, "kind": "stage", "stage": "tutoring",
+            "facts": {"agreement_date": "2025-12-31", "province": "河南"},
+            "facts_document": {"title": "辅导备案报告", "url": "http://x/a.pdf", "pages": "1"}}  # fmt: skip
+    _, text = message.plain_text("event", [item], "both")
+    assert text.count("2025-12-31") == 2  # once in Chinese, once in English
+    assert text.count("省份：河南") == 1
