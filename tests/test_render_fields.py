@@ -27,6 +27,6 @@ def test_facts_are_printed_once_in_the_plain_text():
     item = {**ITEM, "kind": "stage", "stage": "tutoring",
             "facts": {"agreement_date": "2025-12-31", "province": "河南"},
             "facts_document": {"title": "辅导备案报告", "url": "http://x/a.pdf", "pages": "1"}}  # fmt: skip
-    _, text = message.plain_text("event", [item], "both")
+    _, text = message.plain_text("event", [item], "both", None)
     assert text.count("2025-12-31") == 2  # once in Chinese, once in English
     assert text.count("省份：河南") == 1
