@@ -56,9 +56,9 @@ def mime(plugin, out: Outgoing, recipient) -> EmailMessage:
         path = Path(name)
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = kind.split("/", 1)
-        msg.add_attachment(
-            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
-        )
+        params = {"charset": "utf-8"} if maintype == "text" else {}  # our charts are UTF-8
+        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
+                           filename=path.name, params=params)  # fmt: skip
     return msg
 
 
