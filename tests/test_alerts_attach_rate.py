@@ -180,3 +180,17 @@ def test_per_minute_out_of_range_is_a_config_error(tmp_path, value):
     )
     with pytest.raises(ConfigError, match=r"channels\[0\]\.per_minute"):
         config.load(path)
+
+
+def test_the_window_counts_every_part_of_a_split_message():
+    from alerts.ratelimit import Window
+
+    w = Window(5)
+    w.record(100.0, 4)
+    assert w.wait_until(110.0, 1) is None  # one more fits
+    assert w.wait_until(110.0, 2) == 160.0  # a 2-part message waits for the oldest to age out
+    # more parts than the whole limit: it waits for an empty window, then goes out whole
+    assert w.wait_until(110.0, 12) == 160.0
+    w.record(130.0, 1)
+    assert w.wait_until(159.0, 1) == 160.0 and w.wait_until(160.0, 1) is None
+    assert w.wait_until(190.0, 5) is None  # everything aged out
