@@ -221,7 +221,7 @@ def alerts_deliver(timeout, loop, interval, config_path, db_path):
         check_channels(cfg)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    deliverer = Deliverer(dbconn.open_db(cfg.db_path), settings(cfg))
+    deliverer = Deliverer(dbconn.open_db(cfg.db_path), settings(cfg), data_dir=cfg.data_dir)
     if loop:
         sys.exit(_deliver_loop(deliverer, timeout, interval))
     report = deliverer.drain(timeout=timeout)

@@ -46,6 +46,7 @@ class Channel:
     timeout: float = 20.0  # seconds to wait for the channel's answer (apprise rto/cto)
     tags: tuple[str, ...] = ()  # rules may target channels by tag (issue 12)
     group: str | None = None  # the [[channels]] entry an apprise config file's URL came from
+    per_minute: int | None = None  # sends per rolling minute; None: 20 for chat robots, else no cap
 
     def expanded_url(self) -> str:
         """The URL with ${VAR}/$VAR from the environment and $$ as a literal $ (alerts/channel_sources.py)."""
@@ -67,6 +68,7 @@ class AlertOptions:
     templates: dict[str, dict[str, str]] = field(default_factory=dict)
     template_dir: str = ""  # Jinja2 overrides (issue 12): see alerts/message.py
     incident_window: float = 60.0  # seconds: same-cause incidents within it are one message
+    attach_report: bool = True  # digests carry the sectors' pipeline chart where a channel can
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,10 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
     for i, table in enumerate(_list_of_tables(ctx, "channels", value)):
         prefix = f"channels[{i}]"
         spec = {"name": (str, ""), "url": (str, ""), "language": (str, ""),
-                "timeout": (float, Channel.timeout), "config": (str, ""), "tags": (list, [])}  # fmt: skip
+                "timeout": (float, Channel.timeout), "config": (str, ""), "tags": (list, []), "per_minute": (int, None)}  # fmt: skip
         values = _take(ctx, table, prefix, spec)
+        if values["per_minute"] is not None:  # 0: no cap
+            check_range(ctx, f"{prefix}.per_minute", values["per_minute"], 0, 10_000)
         name = values["name"].strip()
         if not name:
             raise ctx.error(f"{prefix}.name", "every channel needs a name (rules refer to it)")
@@ -208,7 +212,8 @@ def parse_channels(value: Any, ctx: KeyContext) -> dict[str, Channel]:
         check_range(ctx, f"{prefix}.timeout", values["timeout"], 0, 3600, low_open=True)
         key = f"{prefix}.url"
         channels[name] = Channel(name, values["url"], lang, key, line_of(ctx.text, key),
-                                 timeout=values["timeout"], tags=tags)  # fmt: skip
+                                 timeout=values["timeout"], tags=tags,
+                                 per_minute=values["per_minute"])  # fmt: skip
     return channels
 
 
@@ -236,7 +241,8 @@ def _file_channels(ctx: KeyContext, prefix: str, name: str, values: dict,
     line = line_of(ctx.text, key)
     return {
         f"{name}/{n}": Channel(f"{name}/{n}", e.url, lang, key, line, timeout=values["timeout"],
-                                tags=tuple(dict.fromkeys(e.tags + tags)), group=name)
+                                tags=tuple(dict.fromkeys(e.tags + tags)), group=name,
+                                per_minute=values["per_minute"])
         for n, e in enumerate(entries, 1)
     }  # fmt: skip
 
@@ -268,6 +274,7 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         "lease": (float, AlertOptions.lease),
         "uncertain_retry": (float, AlertOptions.uncertain_retry), "template_dir": (str, ""),
         "incident_window": (object, AlertOptions.incident_window),
+        "attach_report": (bool, AlertOptions.attach_report),
     }  # fmt: skip
     values = _take(ctx, table, "alerts", spec)
     if values["language"] not in render.LANGUAGES:
@@ -302,6 +309,7 @@ def parse_alerts(value: Any, ctx: KeyContext) -> AlertOptions:
         retry_base=values["retry_base"], retry_max=values["retry_max"], lease=values["lease"],
         uncertain_retry=values["uncertain_retry"], templates=_templates(ctx, templates),
         template_dir=_template_dir(ctx, values["template_dir"]), incident_window=window,
+        attach_report=values["attach_report"],
     )  # fmt: skip
 
 

@@ -34,19 +34,22 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import apprise
 from apprise.decorators import notify
 
-from alerts import mailer, render
+from alerts import attachments, mailer, ratelimit, render
 from alerts import message as outgoing
 from alerts.config import AlertSettings, Channel, settings
 from scraper.config import Config, ConfigError
@@ -124,6 +127,7 @@ class Sender:
         self.app: apprise.Apprise | None = None
         self.url = ""
         self.mail = False
+        self.takes_files = False  # mail, or a non-webhook plugin declaring attachment_support
         self.where = name
         self.problem: str | None = None
         if channel is None:
@@ -138,6 +142,11 @@ class Sender:
             return
         self.app = app
         plugin = app[0]
+        # generic webhooks are read by programs: their payload keeps its shape (no base64 files)
+        self.takes_files = self.mail or (
+            outgoing.family(url).name != "webhook"
+            and bool(getattr(plugin, "attachment_support", False))
+        )
         timeout = channel.timeout
         plugin.socket_read_timeout = timeout
         # connect timeouts stay below 0.9 x timeout, so they never look like "no answer"
@@ -220,6 +229,8 @@ class Report:
     failed: int = 0  # outbox rows that failed this round (they stay pending)
     uncertain: int = 0  # outbox rows whose send timed out (retried late, same key)
     errors: list[str] = field(default_factory=list)
+    deferred: int = 0  # outbox rows held back by the channel's rate limit (not failures)
+    wait_until: float | None = None  # rate-limited: when the channel's window has room again
 
     def add(self, other: Report) -> None:
         self.sent += other.sent
@@ -227,6 +238,7 @@ class Report:
         self.failed += other.failed
         self.uncertain += other.uncertain
         self.errors += other.errors
+        self.deferred += other.deferred
 
 
 _ROW = "SELECT id, kind, rule, channel, digest_key, payload, attempts, dedupe_key FROM outbox"
@@ -242,6 +254,11 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _db_folder(db) -> Path:
+    row = db.conn.execute("PRAGMA database_list").fetchone()
+    return Path(row[2]).parent if row and row[2] else Path(tempfile.gettempdir())
+
+
 def owner_dead(claimed_by: str | None) -> bool:
     """A claim made on this host by a process that no longer exists (worker ids name host and pid)."""
     m = re.search(r"@([^:]+):(\d+):", claimed_by or "")
@@ -251,9 +268,13 @@ def owner_dead(claimed_by: str | None) -> bool:
 class Deliverer:
     """Claims, sends and marks outbox rows; `run_workers` keeps one thread per channel going."""
 
-    def __init__(self, db, settings: AlertSettings, worker: str | None = None):
+    def __init__(self, db, settings: AlertSettings, worker: str | None = None,
+                 data_dir: Path | str | None = None):  # fmt: skip
         self.db = db
         self.settings = settings
+        # temp files (digest attachments) go under the data dir; default: the database's folder
+        self.data_dir = Path(data_dir) if data_dir else _db_folder(db)
+        self._windows: dict[str, ratelimit.Window | None] = {}
         name = worker or "deliverer"
         self.worker = f"{name}@{HOST}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.senders = Senders(settings.channels)
@@ -473,8 +494,53 @@ class Deliverer:
         return outgoing.build(message.kind, message.items, channel.expanded_url() if channel else "",
                               lang, o.templates, o.template_dir, message.channel)  # fmt: skip
 
-    def send_one(self, m: Message) -> Report:
-        """Send one claimed message and commit its outcome before returning."""
+    def window(self, channel: str) -> ratelimit.Window | None:
+        """The channel's rate window: `per_minute`, or 20 for chat robots; None when uncapped."""
+        with self._report_lock:
+            if channel not in self._windows:
+                ch = self.settings.channels.get(channel)
+                per = ch.per_minute if ch is not None else 0
+                if ch is not None and per is None:
+                    chat = outgoing.family(ch.expanded_url()).batch
+                    per = ratelimit.CHAT_PER_MINUTE if chat else 0
+                self._windows[channel] = ratelimit.Window(per) if per else None
+            return self._windows[channel]
+
+    def _attach(self, m: Message, parts: list[outgoing.Outgoing], sender: Sender) -> Path | None:
+        """A digest to a channel that takes files carries its sectors' pipeline charts.
+
+        Returns the temp folder to remove after the send. A chart that cannot be made is
+        logged and left out: the digest itself must not wait for it.
+        """
+        if not (self.settings.options.attach_report and sender.takes_files):
+            return None
+        if m.kind != "event" or len(m.items) < 2:
+            return None
+        sectors = attachments.digest_sectors(m.items)
+        if not sectors:
+            return None
+        folder = None
+        try:
+            root = self.data_dir / "tmp"
+            root.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix="attach-", dir=root))
+            taxonomy = self.settings.taxonomy
+            with self._db_lock:
+                files = [attachments.pipeline_file(self.db.conn, s, taxonomy.label(s, "en"), folder)
+                         for s in sectors]  # fmt: skip
+            parts[0].attachments = [str(f) for f in files if f is not None]
+        except Exception as exc:  # noqa: BLE001 - a chart is a bonus, never a reason not to send
+            log.warning("event=attachment_failed channel=%s error=%s", m.channel,
+                        json.dumps(f"{type(exc).__name__}: {exc}", ensure_ascii=False))  # fmt: skip
+            parts[0].attachments = []
+        return folder
+
+    def send_one(self, m: Message, now: float | None = None) -> Report:
+        """Send one claimed message and commit its outcome before returning.
+
+        A channel whose rate window is full sends nothing: the report says when it has room
+        (`wait_until`) and the caller gives the rows back for then, no attempt used.
+        """
         report = Report()
         started = time.monotonic()
         try:
@@ -485,15 +551,29 @@ class Deliverer:
             report.failed += len(m.ids)
             report.errors.append(f"{m.channel}: render failed: {exc}")
             return report
-        if not self.start_send(m):
-            return report  # taken over (our lease expired): the other deliverer sends it
-        event = m.keys[0] if len(m.keys) == 1 else None
+        window = self.window(m.channel)
+        clock = time.time() if now is None else now
+        if window is not None:
+            report.wait_until = window.wait_until(clock, len(parts))
+            if report.wait_until is not None:
+                report.deferred += len(m.ids)
+                return report
         sender = self.senders.get(m.channel)
-        for n, part in enumerate(parts):  # a split message: stop at the first part that fails
-            key = m.key if n == 0 else f"{m.key}-{n}"  # each part its own stable key
-            out = sender.send(part, key=key, event=event)
-            if not out.ok:
-                break
+        folder = self._attach(m, parts, sender)
+        try:
+            if not self.start_send(m):
+                return report  # taken over (our lease expired): the other deliverer sends it
+            event = m.keys[0] if len(m.keys) == 1 else None
+            for n, part in enumerate(parts):  # a split message: stop at the first part that fails
+                key = m.key if n == 0 else f"{m.key}-{n}"  # each part its own stable key
+                if window is not None:
+                    window.record(clock)  # a refused POST counts too: the robot saw it
+                out = sender.send(part, key=key, event=event)
+                if not out.ok:
+                    break
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
         self.mark(m, out.ok, out.error, time.monotonic() - started, uncertain=out.uncertain)
         if out.ok:
             report.messages += 1
@@ -562,6 +642,30 @@ class Deliverer:
                 " AND due_at <= ?", [now],
             )]  # fmt: skip
 
+    def defer_rate(self, channel: str, held: list[Message], until: float) -> int:
+        """The channel's rate window is full: held rows and its other due rows wait until `until`.
+
+        Not a failure: no attempt is used, last_error is untouched, the rows stay pending.
+        """
+        ids = [i for m in held for i in m.ids]
+
+        def run() -> int:
+            for part in dbconn.chunks(ids):
+                self.db.conn.execute(
+                    "UPDATE outbox SET status = 'pending', claimed_by = NULL, claim_until = NULL,"
+                    f" due_at = max(due_at, ?) WHERE id IN ({dbconn.marks(part)}) AND claimed_by = ?"
+                    " AND status = 'claimed'", [until, *part, self.worker],
+                )  # fmt: skip
+            return self.db.conn.execute(
+                "UPDATE outbox SET due_at = ? WHERE channel = ? AND status = 'pending' AND due_at < ?",
+                [until, channel, until],
+            ).rowcount
+
+        n = self._write(run)
+        log.info("event=channel_rate_limited channel=%s rows=%d retry_at=%.0f", channel,
+                 max(n, len(ids)), until)  # fmt: skip
+        return n
+
     def defer_channel(self, channel: str, seconds: float, error: str) -> int:
         """A channel that keeps failing: its other due rows wait `seconds` without being tried.
 
@@ -605,6 +709,7 @@ class Deliverer:
             if batch:  # chat robots (~20 messages a minute): due events go out as few messages
                 messages = outgoing.coalesce(messages, url)
             reason = None
+            until = 0.0
             while messages and reason is None:
                 m = messages[0]
                 if deadline is not None and time.monotonic() > deadline or self.stop_event.is_set():
@@ -614,13 +719,20 @@ class Deliverer:
                 elif ops and m.kind != "health" and self._ops_due(channel, now):
                     reason = "ops"  # give the chat rows back, claim again: ops rows come first
                 else:
+                    r = self.send_one(m, now)
+                    report.add(r)
+                    if r.wait_until is not None:  # the rate window is full: m stays held
+                        reason, until = "rate", r.wait_until
+                        report.wait_until = until
+                        break
                     messages.pop(0)
                     tried.update(m.ids)
-                    r = self.send_one(m)
-                    report.add(r)
                     failures = failures + 1 if r.failed else 0
                     if failures >= self.FAILS_BEFORE_DEFER:
                         reason = "failing"
+            if reason == "rate":
+                self.defer_rate(channel, messages, until)
+                break
             self.unclaim(messages)  # the rest was never sent
             if reason == "failing":
                 self.defer_channel(channel, self.backoff(1), report.errors[-1])

@@ -11,10 +11,12 @@ documentation says.
 
 from __future__ import annotations
 
+import mimetypes
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
+from pathlib import Path
 
 import apprise
 
@@ -50,6 +52,13 @@ def mime(plugin, out: Outgoing, recipient) -> EmailMessage:
     msg.set_content(out.body, subtype="plain", charset="utf-8", cte="quoted-printable")
     if out.html is not None:
         msg.add_alternative(out.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for name in out.attachments:  # files (a digest's pipeline chart): multipart/mixed around it
+        path = Path(name)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/", 1)
+        params = {"charset": "utf-8"} if maintype == "text" else {}  # our charts are UTF-8
+        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
+                           filename=path.name, params=params)  # fmt: skip
     return msg
 
 
