@@ -431,7 +431,7 @@ class Daemon:
         check_channels(self.cfg)
         self.acquire_lock()
         db = dbconn.open_db(self.cfg.db_path)  # creates and migrates
-        self.deliverer = Deliverer(db, self.settings, worker="daemon")
+        self.deliverer = Deliverer(db, self.settings, worker="daemon", data_dir=self.cfg.data_dir)
         released = self.deliverer.release_claims("daemon@%")
         if released:  # we hold the lock, so the daemon that claimed them is dead
             log.warning(
