@@ -180,7 +180,7 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
 
     text = decode_html(body, content_type)
     payload = unwrap_jsonp(text)
-    if not payload.strip():
+    if not payload or payload.isspace():  # (no stripped copy of the whole body)
         raise BadPayload("empty body where JSON was expected", url)
     if _too_deep(payload):
         raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
@@ -244,13 +244,21 @@ def clean_text(value: Any) -> str:
 
 def code_text(value: Any) -> str:
     """A status or board code as text: 5.0 -> '5', ' P07 ' -> 'P07'."""
-    if value is None:
+    kind = value.__class__
+    if kind is int:
+        return str(value)  # the common case: an int's text never ends in ".0"
+    if kind is str:
+        text = value.strip()
+    elif value is None:
         return ""
-    text = str(value).strip()
+    else:
+        text = str(value).strip()
     return text[:-2] if text.endswith(".0") else text
 
 
 def to_int(value: Any) -> int | None:
+    if value.__class__ is int:
+        return value  # the common case (bool is not int here: it is refused below)
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):

@@ -8,6 +8,7 @@ files are at `http://reportdocs.static.szse.cn` + `dfpth`.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -137,11 +138,21 @@ def industry_code(name: str | None) -> str | None:
     """'计算机、通信和其他电子设备制造业' -> 'C39'; a leading code ('C39 计算机…') is taken as is."""
     if not name:
         return None
+    return _industry_code(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _industry_code(name: str) -> str | None:
+    """Cached: a list names a few dozen industries over and over."""
     text = unicodedata.normalize("NFKC", name).strip()
-    m = re.match(r"^([A-S]\d{2})\b", text)
+    m = _INDUSTRY_CODE_RE.match(text)
     if m:
         return m[1]
-    return _INDUSTRY_KEYS.get(re.sub(r"\s+", "", text))
+    return _INDUSTRY_KEYS.get(_SPACES_RE.sub("", text))
+
+
+_INDUSTRY_CODE_RE = re.compile(r"^([A-S]\d{2})\b")
+_SPACES_RE = re.compile(r"\s+")
 
 
 def map_status(code: str) -> tuple[str | None, str | None, str | None, bool]:
@@ -173,41 +184,45 @@ def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> Li
 
 
 def project_from_item(item: dict, board: str | None = None, raw: dict | None = None) -> Project:
-    native_id = _code(item.get("prjid"))
+    get = item.get
+    native_id = _code(get("prjid"))
     if raw is None and not _EXCLUDED.isdisjoint(item):
         raw = {k: v for k, v in item.items() if k not in _EXCLUDED}
-    text = _clean(item.get("prjst"))
-    code = _code(item.get("prjstatus")) or status_of_text(text)
+    text = _clean(get("prjst"))
+    code = _code(get("prjstatus")) or status_of_text(text)
     stage, label, _detail, known = map_status(code)
-    flags = [] if known else ["unknown_status"]
-    sponsors = [n for n in (_clean(item.get("sprinst")), _clean(item.get("jsprinst"))) if n]
-    if not sponsors:  # some items name the sponsors only by their short names
-        sponsors = [n for n in (_clean(item.get("sprinsts")), _clean(item.get("jsprinsts"))) if n]
-    industry = _clean(item.get("csrcind")) or None
+    lead, joint = _clean(get("sprinst")), _clean(get("jsprinst"))
+    if not lead and not joint:  # some items name the sponsors only by their short names
+        lead, joint = _clean(get("sprinsts")), _clean(get("jsprinsts"))
+    # the names in order, once each, empty ones left out
+    sponsors = [lead, joint] if lead and joint and lead != joint else [lead or joint] if (
+        lead or joint) else []  # fmt: skip
+    industry = _clean(get("csrcind")) or None
+    updated = _clean(get("updtdt"))
     return Project(
         source=SOURCE,
         native_id=native_id,
-        company=_clean(item.get("cmpnm")),
-        board=BOARDS.get(_code(item.get("boardCode")))
-        or BOARD_NAMES.get(_clean(item.get("boardName")))
+        company=_clean(get("cmpnm")),
+        board=BOARDS.get(_code(get("boardCode")))
+        or BOARD_NAMES.get(_clean(get("boardName")))
         or board,
         stage=stage,
         status_raw=code,
         status_label=text or label,
-        company_short=_clean(item.get("cmpsnm")) or None,
-        sponsors=list(dict.fromkeys(sponsors)),
-        law_firm=_clean(item.get("lawfm")) or None,
-        auditor=_clean(item.get("acctfm")) or None,
-        valuer=_clean(item.get("evalinst")) or None,
-        planned_raise=_float(item.get("maramt")),
+        company_short=_clean(get("cmpsnm")) or None,
+        sponsors=sponsors,
+        law_firm=_clean(get("lawfm")) or None,
+        auditor=_clean(get("acctfm")) or None,
+        valuer=_clean(get("evalinst")) or None,
+        planned_raise=_float(get("maramt")),
         industry_code=industry_code(industry),
         industry=industry,
-        province=_clean(item.get("regloc")) or None,
-        accepted_date=parse_date(_clean(item.get("acptdt"))),
-        updated=parse_date(_clean(item.get("updtdt"))) or _clean(item.get("updtdt")) or None,
-        stock_code=_clean(item.get("cmpcode")) or None,
+        province=_clean(get("regloc")) or None,
+        accepted_date=parse_date(_clean(get("acptdt"))),
+        updated=parse_date(updated) or updated or None,
+        stock_code=_clean(get("cmpcode")) or None,
         url=PROJECT_PAGE.format(native_id),
-        flags=flags,
+        flags=[] if known else ["unknown_status"],
         # a list item carries no detail arrays: kept as is (no per-item copy); details are copied
         raw=item if raw is None else raw,
     )
@@ -246,26 +261,30 @@ def timeline(data: dict, project: Project) -> list[StageStep]:
     for node in data.get("prjprogs") or []:
         if not isinstance(node, dict):
             continue
-        value, caption = _code(node.get("value")), _clean(node.get("caption"))
-        if _int(node.get("orderNo")) == -1:
-            current_date = node.get("date")
+        get = node.get
+        if _int(get("orderNo")) == -1:
+            current_date = get("date")
             continue
-        if not node.get("date"):
+        when = get("date")
+        if not when:
             continue  # not reached
-        subs = [s for s in node.get("status") or [] if isinstance(s, dict)]
+        caption = _clean(get("caption"))
+        subs = [s for s in get("status") or [] if isinstance(s, dict)]
         if "终止" in caption:
             sub = next((_code(s.get("value")) for s in subs if _code(s.get("value")) in
                         ("90", "94", "95")), "")  # fmt: skip
-            step = _step(sub or "终止", node.get("date"), caption)
+            step = _step(sub or "终止", when, caption)
             steps += [step] if step else []
             continue
         for sub in subs:
-            step = _step(_code(sub.get("value")), sub.get("date") or node.get("date"),
+            step = _step(_code(sub.get("value")), sub.get("date") or when,
                          _clean(sub.get("caption")))  # fmt: skip
             steps += [step] if step else []
-        if not subs and value not in NODE_ONLY:
-            step = _step(value, node.get("date"), caption)
-            steps += [step] if step else []
+        if not subs:
+            value = _code(get("value"))
+            if value not in NODE_ONLY:
+                step = _step(value, when, caption)
+                steps += [step] if step else []
     dots = pjdot_nodes(data.get("pjdot"))
     have = {s.status_raw for s in steps}
     for key, node in dots.items():
@@ -317,46 +336,54 @@ def _with_reasons(steps: list[StageStep], others: Any, project: Project):
 
 def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Filing]:
     """Every document array; a .docx twin of a listed .pdf is dropped."""
-    # one pass reads what each row needs (extension, stem, group) once
-    rows: list[tuple[str, dict, str, tuple]] = []
+    # one pass reads what each row needs (extension, title stem) once
+    rows: list[tuple[str, dict, str, str]] = []
+    twins = False  # a row that is not a PDF: only then are the twins looked for
     for array in DOC_ARRAYS:
         for row in data.get(array) or []:
             if isinstance(row, dict):
                 ext = _clean(row.get("dfext")).lower()
-                rows.append((array, row, ext, (array, _group(row), _stem(row))))
-    pdf_stems = {key for _a, _r, ext, key in rows if ext == "pdf"}
+                twins = twins or ext != "pdf"
+                rows.append((array, row, ext, _stem(row)))
+    pdf_stems = (
+        {(a, _group(r), stem) for a, r, ext, stem in rows if ext == "pdf"} if twins else None
+    )
     out: list[Filing] = []
     seen: set[str] = set()
     broker = "、".join(project.sponsors) or None
     base = pdf_base.rstrip("/")
-    for array, row, ext, key in rows:
-        if ext != "pdf" and key in pdf_stems:
+    prefix = f"{project.native_id}:"
+    company, board, page = project.company, project.board, project.url
+    for array, row, ext, stem in rows:
+        get = row.get
+        if pdf_stems and ext != "pdf" and (array, _group(row), stem) in pdf_stems:
             continue
-        dfid = _code(row.get("dfid")) or _clean(row.get("dfpth"))
-        native_id = f"{project.native_id}:{dfid}"
+        path = _clean(get("dfpth"))
+        dfid = _code(get("dfid")) or path
+        native_id = prefix + dfid
         if not dfid or native_id in seen:
             continue
         seen.add(native_id)
-        dtyp, matcat = _int(row.get("dtyp")), _int(row.get("matcat"))
-        if array == "disclosureMaterials":
+        dtyp, matcat = _int(get("dtyp")), _int(get("matcat"))
+        materials = array == "disclosureMaterials"
+        if materials:
             report_type = MATERIALS.get(matcat) or _material_by_name(row) or "other"
         else:
             report_type = ARRAY_TYPES.get(array) or DTYP.get(dtyp, "other")
-        day = parse_date(_clean(row.get("ddt"))) or parse_date(_clean(row.get("ddtime")))
-        path = _clean(row.get("dfpth"))
+        day = parse_date(_clean(get("ddt"))) or parse_date(_clean(get("ddtime")))
         out.append(
             Filing(
-                source=SOURCE, native_id=native_id, company=project.company,
-                kind="exchange_document", title=key[2] or _clean(row.get("dftitle")) or dfid,
+                source=SOURCE, native_id=native_id, company=company,
+                kind="exchange_document", title=stem or _clean(get("dftitle")) or dfid,
                 report_type=report_type, broker=broker,
-                regulator=REGULATOR, board=project.board, event_date=day, disclosed_date=day,
-                url=project.url,
+                regulator=REGULATOR, board=board, event_date=day, disclosed_date=day,
+                url=page,
                 pdf_url=(base + path) if path.startswith("/") else (path or None),
                 raw={"project": project.native_id, "array": array, "dtyp": dtyp, "matcat": matcat,
-                     "version": VERSIONS.get(dtyp) if array == "disclosureMaterials" else None,
-                     "dftitle": row.get("dftitle"), "inquiryId": row.get("inquiryId"),
-                     "mtid": row.get("mtid"), "ext": ext, "dfpth": path,
-                     "ddtime": row.get("ddtime")},
+                     "version": VERSIONS.get(dtyp) if materials else None,
+                     "dftitle": get("dftitle"), "inquiryId": get("inquiryId"),
+                     "mtid": get("mtid"), "ext": ext, "dfpth": path,
+                     "ddtime": get("ddtime")},
             )
         )  # fmt: skip
     return out
