@@ -16,7 +16,7 @@ import unicodedata
 from typing import Any
 
 from scraper.core import stages as st
-from scraper.core.records import Filing, Project, StageStep
+from scraper.core.records import Filing, Project, StageStep, document_filing
 from scraper.core.timeutil import parse_date
 from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 from scraper.parsers.common import clean_text as _clean
@@ -371,21 +371,15 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         else:
             report_type = ARRAY_TYPES.get(array) or DTYP.get(dtyp, "other")
         day = parse_date(_clean(get("ddt"))) or parse_date(_clean(get("ddtime")))
-        out.append(
-            Filing(
-                source=SOURCE, native_id=native_id, company=company,
-                kind="exchange_document", title=stem or _clean(get("dftitle")) or dfid,
-                report_type=report_type, broker=broker,
-                regulator=REGULATOR, board=board, event_date=day, disclosed_date=day,
-                url=page,
-                pdf_url=(base + path) if path.startswith("/") else (path or None),
-                raw={"project": project.native_id, "array": array, "dtyp": dtyp, "matcat": matcat,
-                     "version": VERSIONS.get(dtyp) if materials else None,
-                     "dftitle": get("dftitle"), "inquiryId": get("inquiryId"),
-                     "mtid": get("mtid"), "ext": ext, "dfpth": path,
-                     "ddtime": get("ddtime")},
-            )
-        )  # fmt: skip
+        raw = {"project": project.native_id, "array": array, "dtyp": dtyp, "matcat": matcat,
+               "version": VERSIONS.get(dtyp) if materials else None,
+               "dftitle": get("dftitle"), "inquiryId": get("inquiryId"), "mtid": get("mtid"),
+               "ext": ext, "dfpth": path, "ddtime": get("ddtime")}  # fmt: skip
+        pdf_url = (base + path) if path.startswith("/") else (path or None)
+        title = stem or _clean(get("dftitle")) or dfid
+        out.append(document_filing(SOURCE, native_id, company, "exchange_document", title,
+                                   report_type, broker, REGULATOR, board, day, page, pdf_url,
+                                   raw))  # fmt: skip
     return out
 
 
@@ -440,4 +434,7 @@ _EXT_RE = re.compile(r"\.(pdf|docx?|xlsx?|zip|rar)$", re.IGNORECASE)
 
 
 def _stem(row: dict) -> str:
-    return _EXT_RE.sub("", _clean(row.get("dfnm"))).strip()
+    name = _clean(row.get("dfnm"))
+    if name.endswith(".pdf"):
+        return name[:-4].strip()  # what the regex does to the common case
+    return _EXT_RE.sub("", name).strip()
