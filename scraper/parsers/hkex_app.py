@@ -118,9 +118,10 @@ def parse_index_file(
                      problems=problems)  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
-    """One document of an applicant, in both languages when both files list it."""
+    """One document of an applicant, in both languages when both files list it (slots: an
+    index builds thousands and sets their fields as the second language arrives)."""
 
     key: str  # file number without `_c` (sehk26062301881): the same document in _c and _e
     date: str | None
@@ -193,7 +194,7 @@ def submission_number(text: str) -> int | None:
     return int(m[1]) if m else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Applicant:
     """An applicant as the whole index states it: every file and both languages merged."""
 
@@ -285,6 +286,7 @@ def merge_index(
             else:
                 entries.append((f, rec))
     previous_names = previous_names or {}
+    seen: dict[tuple, tuple] = {}  # cleaned texts of this merge (_add_doc)
     out: list[Applicant] = []
     for (board, app_id), entries in grouped.items():
         if len(entries) > 1:
@@ -307,7 +309,7 @@ def merge_index(
             for listed in (get("ls"), get("ps")):
                 for entry in listed or ():
                     if isinstance(entry, dict):
-                        _add_doc(docs, entry, lang, flags)
+                        _add_doc(docs, entry, lang, flags, seen)
             has_phip = has_phip or bool(get("hasPhip"))
         for _, rec in reversed(entries):  # the stock code of the latest file that has one
             if rec.get("st"):
@@ -345,19 +347,37 @@ def _applicant_order(app: Applicant) -> tuple[str, int]:
     return app.board, app.app_id
 
 
-def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> None:
+def _add_doc(
+    docs: dict[str, Doc], entry: dict, lang: str, flags: list[str], seen: dict[tuple, tuple]
+) -> None:
+    """Add one `ls[]`/`ps[]` entry to the applicant's documents (its other language's entry
+    fills the same Doc). `seen` holds this merge's cleaned texts: an index repeats a handful
+    of nF/nS1/nS2 texts and dates thousands of times."""
     get = entry.get
-    u1, u2 = _clean(get("u1")), _clean(get("u2"))
+    u1, u2 = get("u1"), get("u2")
+    u1 = _clean(u1) if u1 is not None else None
+    u2 = _clean(u2) if u2 is not None else None
     key = doc_key(u1) or doc_key(u2)
     if not key:
         flags.append("document_without_file")
         return
-    nf, ns1 = _clean(get("nF")), _clean(get("nS1"))
-    kind, submission, full = classify(entry)
+    raw_nf, raw_ns1 = get("nF"), get("nS1")
+    texts = seen.get((raw_nf, raw_ns1)) if _plain(raw_nf) and _plain(raw_ns1) else None
+    if texts is None:
+        texts = (_clean(raw_nf), _clean(raw_ns1), *classify(entry))
+        if _plain(raw_nf) and _plain(raw_ns1):
+            seen[(raw_nf, raw_ns1)] = texts
+    nf, ns1, kind, submission, full = texts
     doc = docs.get(key)
     if doc is None:
-        date_raw, ns2 = _clean(get("d")), _clean(get("nS2"))
-        date = hk_date(date_raw)
+        raw_d, raw_ns2 = get("d"), get("nS2")
+        dated = seen.get((raw_d, raw_ns2, "d")) if _plain(raw_d) and _plain(raw_ns2) else None
+        if dated is None:
+            date_raw = _clean(raw_d)
+            dated = (date_raw, hk_date(date_raw), _clean(raw_ns2))
+            if _plain(raw_d) and _plain(raw_ns2):
+                seen[(raw_d, raw_ns2, "d")] = dated
+        date_raw, date, ns2 = dated
         # positional, in Doc's field order (key, date, type, submission, full, nf_c, ns1_c,
         # nf_e, ns1_e, ns2, u1_c, u1_e, u2_c, u2_e, date_raw)
         if lang == "c":
@@ -381,23 +401,34 @@ def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> 
             doc.nf_c, doc.ns1_c, doc.u1_c, doc.u2_c = nf, ns1, u1, u2
         else:
             doc.nf_e, doc.ns1_e, doc.u1_e, doc.u2_e = nf, ns1, u1, u2
-    if kind == "other" and get("nF"):
+    if kind == "other" and raw_nf:
         flags.append("unknown_document_type")
 
 
-def app_url(base_url: str, relative: str | None) -> str | None:
-    """Document paths in the index are relative to `/app/` (REPORT §4.2)."""
+def _plain(value) -> bool:
+    """Text or nothing: a value that may key the per-merge cache (1 == 1.0 == True may not)."""
+    return value is None or value.__class__ is str
+
+
+def app_url(base_url: str, relative: str | None, prefix: str | None = None) -> str | None:
+    """Document paths in the index are relative to `/app/` (REPORT §4.2). `prefix` is
+    `base_url` + `/app/` when the caller has it already."""
     if not relative:
         return None
-    if relative.startswith(("http://", "https://", "/")):
+    if relative.startswith(_ABSOLUTE):
         return urljoin(base_url.rstrip("/") + "/app/", relative)
-    return base_url.rstrip("/") + "/app/" + relative  # the common case, without urljoin's cost
+    # the common case, without urljoin's cost
+    return (prefix or base_url.rstrip("/") + "/app/") + relative
+
+
+_ABSOLUTE = ("http://", "https://", "/")
 
 
 @declared
 def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
     """One Filing per document of the applicant (the shared storage shape)."""
     filings = []
+    app_base = base_url.rstrip("/") + "/app/"
     status_raw = f"{app.status}:{app.status_code or ''}"
     prefix = f"app:{app.app_id}:"
     company, board, name_en, code = app.company_name, app.board, app.name_en, app.stock_code
@@ -410,14 +441,14 @@ def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
             flags.append("bad_document_date")
         raw = {
             "app_id": app.app_id, "status_file": app.status, "title_en": title_e,
-            "pdf_url_en": app_url(base_url, doc.u1_e), "index_url": app_url(base_url, doc.u2_c),
-            "index_url_en": app_url(base_url, doc.u2_e), "nS2": doc.ns2, "date_raw": doc.date_raw,
+            "pdf_url_en": app_url(base_url, doc.u1_e, app_base), "index_url": app_url(base_url, doc.u2_c, app_base),
+            "index_url_en": app_url(base_url, doc.u2_e, app_base), "nS2": doc.ns2, "date_raw": doc.date_raw,
             "full_version": doc.full,
         }  # fmt: skip
         filings.append(document_filing(
             SOURCE, prefix + doc.key, company, "hk_application_document", title,
             kind if kind != "other" else "hk_document", None, "HKEX", board, doc.date, page_url,
-            app_url(base_url, doc.u1_c or doc.u1_e), raw, flags, doc.submission,
+            app_url(base_url, doc.u1_c or doc.u1_e, app_base), raw, flags, doc.submission,
             DOC_STAGE.get(kind), status_raw, name_en, code,
         ))  # fmt: skip
     return filings
