@@ -23,3 +23,23 @@ def test_document_filing_defaults_are_filings_defaults():
     made = document_filing("s", "n", "c", "k", "t", None, None, None, None, None, None, None, {})
     assert made == Filing(source="s", native_id="n", company="c", kind="k", title="t", raw={})
     assert made.flags == [] and made.flags is not document_filing(*"snckt", *[None] * 7, {}).flags
+
+
+def test_field_orders_the_positional_calls_rely_on():
+    """szse._step / bse.timeline build StageStep positionally, hkex_app._add_doc / merge_index
+    build Doc and Applicant positionally: a reordered or inserted field must fail here."""
+    from dataclasses import fields
+
+    from scraper.core.records import StageStep
+    from scraper.parsers.hkex_app import Applicant, Doc
+
+    def names(cls):
+        return [f.name for f in fields(cls)]
+
+    assert names(StageStep) == ["stage", "status_raw", "label", "date", "sort_key", "reason",
+                                "detail", "known"]  # fmt: skip
+    assert names(Doc) == ["key", "date", "type", "submission", "full", "nf_c", "ns1_c", "nf_e",
+                          "ns1_e", "ns2", "u1_c", "u1_e", "u2_c", "u2_e", "date_raw"]  # fmt: skip
+    assert names(Applicant) == ["board", "app_id", "status", "status_code", "name_c", "name_en",
+                                "has_phip", "stock_code", "docs", "files", "u_date", "d",
+                                "warning", "posting_date", "flags"]  # fmt: skip

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from scraper.core import stages as st
-from scraper.core.records import Filing, Project, StageStep
+from scraper.core.records import Filing, Project, StageStep, document_filing
 from scraper.core.timeutil import epoch_ms_to_date, epoch_ms_to_local, parse_date
 from scraper.parsers.common import (
     BadPayload,
@@ -106,6 +106,14 @@ _APPROVED_RE = re.compile(r"同意.{0,40}?注册|核准")
 
 def java_date(value: Any) -> str | None:
     """{"time": ms} / ms / "YYYY-MM-DD" -> ISO date in Asia/Shanghai."""
+    if value.__class__ is str:  # the documents' common case, what the checks below give it
+        if value.isdigit() and len(value) > 8:
+            return epoch_ms_to_date(value)
+        return parse_date(value)
+    if value.__class__ is dict:  # a Java Date: the lists' and timelines' common case
+        ms = value.get("time")
+        if ms is not None and ms != "":
+            return epoch_ms_to_date(ms)
     if value in (None, "", 0):
         return None
     if isinstance(value, dict):
@@ -232,8 +240,11 @@ def project_from_item(item: dict, board: str | None = None) -> Project:
 
 def split_names(value: Any) -> list[str]:
     """'A证券股份有限公司,B证券…' (joint sponsors in one field) -> names, in order."""
-    names = [n.strip() for n in re.split(r"[,，;；、/]", _clean(value)) if n.strip()]
+    names = [n.strip() for n in _NAME_SEPARATORS_RE.split(_clean(value)) if n.strip()]
     return list(dict.fromkeys(names))
+
+
+_NAME_SEPARATORS_RE = re.compile(r"[,，;；、/]")
 
 
 def timeline(status: dict, project: Project, registration_titles: list[str]) -> list[StageStep]:
@@ -248,9 +259,9 @@ def timeline(status: dict, project: Project, registration_titles: list[str]) -> 
         stage, mapped, mdetail, known = map_status(code)
         if stage is None:
             return
-        steps.append(StageStep(stage=stage, status_raw=code, label=label or mapped, date=day,
-                               sort_key=java_stamp(when) or day, detail=detail or mdetail,
-                               known=known))  # fmt: skip
+        # positional, in StageStep's field order (tests/test_records.py pins it)
+        steps.append(StageStep(stage, code, label or mapped, day, java_stamp(when) or day, None,
+                               detail or mdetail, known))  # fmt: skip
 
     add("P01", status.get("receiveDate"))
     add("P02", status.get("inquiryDate"))
@@ -314,30 +325,28 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
     seen: set[str] = set()
     broker = "、".join(project.sponsors) or None
     base = pdf_base.rstrip("/")
+    prefix = f"{project.native_id}:"
+    company, page = project.company, project.url
+    sha1 = hashlib.sha1
     for kind, version, row in rows:
         if not isinstance(row, dict):
             continue
-        title = _clean(row.get("disclosureTitle"))
-        path = _clean(row.get("destFilePath"))
+        get = row.get
+        title = _clean(get("disclosureTitle"))
+        path = _clean(get("destFilePath"))
         if not title and not path:
             continue
-        key = path or f"{title}|{row.get('publishDate')}"
-        native_id = f"{project.native_id}:{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"
+        key = path or f"{title}|{get('publishDate')}"
+        native_id = prefix + sha1(key.encode("utf-8")).hexdigest()[:16]
         if native_id in seen:
             continue
         seen.add(native_id)
-        day = java_date(row.get("publishDate"))
-        out.append(
-            Filing(
-                source=SOURCE, native_id=native_id, company=project.company,
-                kind="exchange_document", title=title or path.rsplit("/", 1)[-1],
-                report_type=kind, broker=broker,
-                regulator=REGULATOR, board=BOARD, event_date=day, disclosed_date=day,
-                url=project.url,
-                pdf_url=(base + path) if path.startswith("/") else (path or None),
-                raw={"project": project.native_id, "version": version, "destFilePath": path},
-            )
-        )  # fmt: skip
+        day = java_date(get("publishDate"))
+        pdf_url = (base + path) if path.startswith("/") else (path or None)
+        raw = {"project": project.native_id, "version": version, "destFilePath": path}
+        out.append(document_filing(SOURCE, native_id, company, "exchange_document",
+                                   title or path.rsplit("/", 1)[-1], kind, broker, REGULATOR,
+                                   BOARD, day, page, pdf_url, raw))  # fmt: skip
     return out
 
 

@@ -245,13 +245,14 @@ def pjdot_nodes(value: Any) -> dict[str, dict]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _step(code: str, when: str | None, label: str | None = None, **extra) -> StageStep | None:
+def _step(code: str, when: str | None, label: str | None = None, reason: str | None = None
+          ) -> StageStep | None:  # fmt: skip
     stage, mapped_label, detail, known = map_status(code)
     if stage is None or not when:
         return None
-    return StageStep(stage=stage, status_raw=code, label=mapped_label or label,
-                     date=parse_date(when), sort_key=when, detail=detail, known=known,
-                     **extra)  # fmt: skip
+    # positional, in StageStep's field order (tests/test_records.py pins it)
+    return StageStep(stage, code, mapped_label or label, parse_date(when), when, reason, detail,
+                     known)  # fmt: skip
 
 
 def timeline(data: dict, project: Project) -> list[StageStep]:
