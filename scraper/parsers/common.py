@@ -147,9 +147,10 @@ def unwrap_jsonp(text: str) -> str:
 
 
 # The deepest nesting any answer of ours has is about 6; deeper than MAX_JSON_DEPTH is refused
-# before parsing. A full scan costs as much as json.loads, so it runs only on suspicious bodies:
-# eight brackets in a row (our answers never have them), or a body opening with a run of
-# openers; any nesting the decoder cannot take raises RecursionError, turned into BadPayload.
+# before parsing. A body with no more openers than that in all cannot be too deep (two counts,
+# the common case). A full scan costs as much as json.loads, so it runs only on suspicious
+# bodies: eight brackets in a row (our answers never have them), or a body opening with a run
+# of openers; any nesting the decoder cannot take raises RecursionError, turned into BadPayload.
 MAX_JSON_DEPTH = 64
 _DEEP_JSON_RE = re.compile(
     r'(?:[\[{]\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?){' + str(MAX_JSON_DEPTH + 1) + "}"
@@ -162,6 +163,8 @@ _SUSPICIOUS = ("[[[[[[[[", "]]]]]]]]", "}}}}}}}}")
 
 
 def _too_deep(payload: str) -> bool:
+    if payload.count("{") + payload.count("[") <= MAX_JSON_DEPTH:
+        return False  # a body cannot nest deeper than it opens: most answers end here
     if _DEEP_JSON_RE.match(payload.lstrip()):
         return True
     if not any(run in payload for run in _SUSPICIOUS):
