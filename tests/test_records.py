@@ -26,16 +26,23 @@ def test_document_filing_defaults_are_filings_defaults():
 
 
 def test_field_orders_the_positional_calls_rely_on():
-    """szse._step / bse.timeline build StageStep positionally, hkex_app._add_doc / merge_index
+    """szse/bse project_from_item build Project positionally, szse._step / bse.timeline build
+    StageStep positionally, hkex_app._add_doc / merge_index
     build Doc and Applicant positionally: a reordered or inserted field must fail here."""
     from dataclasses import fields
 
-    from scraper.core.records import StageStep
+    from scraper.core.records import Project, StageStep
     from scraper.parsers.hkex_app import Applicant, Doc
 
     def names(cls):
         return [f.name for f in fields(cls)]
 
+    assert names(Project) == [
+        "source", "native_id", "company", "board", "stage", "status_raw", "status_label",
+        "company_short", "sponsors", "law_firm", "auditor", "valuer", "planned_raise",
+        "industry_code", "industry", "province", "accepted_date", "updated", "stock_code", "url",
+        "flags", "raw", "timeline", "current_date", "current_date_source",
+    ]  # fmt: skip
     assert names(StageStep) == ["stage", "status_raw", "label", "date", "sort_key", "reason",
                                 "detail", "known"]  # fmt: skip
     assert names(Doc) == ["key", "date", "type", "submission", "full", "nf_c", "ns1_c", "nf_e",

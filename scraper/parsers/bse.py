@@ -213,29 +213,34 @@ def project_from_item(item: dict, board: str | None = None) -> Project:
     if code in AMBIGUOUS:
         flags.append("ambiguous_status")
     operating = java_date(item.get("operatingTime"))
+    # positional, in Project's field order (tests/test_records.py pins it)
     return Project(
-        source=SOURCE,
-        native_id=native_id,
-        company=_clean(item.get("companyName")),
-        board=BOARD,
-        stage=stage,
-        status_raw=code,
-        status_label=label,
-        company_short=_clean(item.get("stockName")) or None,
-        sponsors=split_names(item.get("sponsorOrg")),
-        law_firm=_clean(item.get("lawyerOrg")) or None,
-        auditor=_clean(item.get("accountingOrg")) or None,
-        valuer=_clean(item.get("appraisalOrg")) or None,
-        province=_clean(item.get("registerAddress")) or None,
-        accepted_date=java_date(item.get("receiveDate")),
-        updated=java_stamp(item.get("updateDate")),
-        stock_code=_clean(item.get("stockCode")) or None,
-        url=PROJECT_PAGE.format(native_id),
-        flags=flags,
-        raw=item,
-        current_date=operating,
-        current_date_source="operating_time" if operating else None,
-    )
+        SOURCE,  # source
+        native_id,  # native_id
+        _clean(item.get("companyName")),  # company
+        BOARD,  # board
+        stage,  # stage
+        code,  # status_raw
+        label,  # status_label
+        _clean(item.get("stockName")) or None,  # company_short
+        split_names(item.get("sponsorOrg")),  # sponsors
+        _clean(item.get("lawyerOrg")) or None,  # law_firm
+        _clean(item.get("accountingOrg")) or None,  # auditor
+        _clean(item.get("appraisalOrg")) or None,  # valuer
+        None,  # planned_raise
+        None,  # industry_code
+        None,  # industry
+        _clean(item.get("registerAddress")) or None,  # province
+        java_date(item.get("receiveDate")),  # accepted_date
+        java_stamp(item.get("updateDate")),  # updated
+        _clean(item.get("stockCode")) or None,  # stock_code
+        PROJECT_PAGE.format(native_id),  # url
+        flags,  # flags
+        item,  # raw
+        None,  # timeline
+        operating,  # current_date
+        "operating_time" if operating else None,  # current_date_source
+    )  # fmt: skip
 
 
 def split_names(value: Any) -> list[str]:

@@ -199,33 +199,36 @@ def project_from_item(item: dict, board: str | None = None, raw: dict | None = N
         lead or joint) else []  # fmt: skip
     industry = _clean(get("csrcind")) or None
     updated = _clean(get("updtdt"))
+    # positional, in Project's field order (tests/test_records.py pins it)
     return Project(
-        source=SOURCE,
-        native_id=native_id,
-        company=_clean(get("cmpnm")),
-        board=BOARDS.get(_code(get("boardCode")))
-        or BOARD_NAMES.get(_clean(get("boardName")))
-        or board,
-        stage=stage,
-        status_raw=code,
-        status_label=text or label,
-        company_short=_clean(get("cmpsnm")) or None,
-        sponsors=sponsors,
-        law_firm=_clean(get("lawfm")) or None,
-        auditor=_clean(get("acctfm")) or None,
-        valuer=_clean(get("evalinst")) or None,
-        planned_raise=_float(get("maramt")),
-        industry_code=industry_code(industry),
-        industry=industry,
-        province=_clean(get("regloc")) or None,
-        accepted_date=parse_date(_clean(get("acptdt"))),
-        updated=parse_date(updated) or updated or None,
-        stock_code=_clean(get("cmpcode")) or None,
-        url=PROJECT_PAGE.format(native_id),
-        flags=[] if known else ["unknown_status"],
+        SOURCE,  # source
+        native_id,  # native_id
+        _clean(get("cmpnm")),  # company
+        BOARDS.get(_code(get("boardCode"))) or BOARD_NAMES.get(_clean(get("boardName")))
+        or board,  # board
+        stage,  # stage
+        code,  # status_raw
+        text or label,  # status_label
+        _clean(get("cmpsnm")) or None,  # company_short
+        sponsors,  # sponsors
+        _clean(get("lawfm")) or None,  # law_firm
+        _clean(get("acctfm")) or None,  # auditor
+        _clean(get("evalinst")) or None,  # valuer
+        _float(get("maramt")),  # planned_raise
+        industry_code(industry),  # industry_code
+        industry,  # industry
+        _clean(get("regloc")) or None,  # province
+        parse_date(_clean(get("acptdt"))),  # accepted_date
+        parse_date(updated) or updated or None,  # updated
+        _clean(get("cmpcode")) or None,  # stock_code
+        PROJECT_PAGE.format(native_id),  # url
+        [] if known else ["unknown_status"],  # flags
         # a list item carries no detail arrays: kept as is (no per-item copy); details are copied
-        raw=item if raw is None else raw,
-    )
+        item if raw is None else raw,  # raw
+        None,  # timeline
+        None,  # current_date
+        None,  # current_date_source
+    )  # fmt: skip
 
 
 _DETAIL_ONLY = {"prjprogs", "pjdot", "others"}
