@@ -289,7 +289,10 @@ def merge_index(
     seen: dict[tuple, tuple] = {}  # cleaned texts of this merge (_add_doc)
     out: list[Applicant] = []
     for (board, app_id), entries in grouped.items():
-        if len(entries) > 1:
+        if len(entries) == 2:  # both languages: what the sort below does to two, cheaper
+            if _file_order(entries[0]) > _file_order(entries[1]):
+                entries.reverse()
+        elif len(entries) > 2:
             entries.sort(key=_file_order)
         win_file, win = entries[-1]
         name_c = name_en = None
@@ -323,11 +326,16 @@ def merge_index(
         if len(doc_list) > 1:
             doc_list.sort(key=_doc_order)
         names = [f.name for f, _ in entries]
+        if len(names) == 2:
+            first, second = names
+            names = [first] if first == second else names if first < second else [second, first]
+        elif len(names) > 2:
+            names = sorted(set(names))
         get = win.get
         # positional, in Applicant's field order (board ... flags)
         out.append(Applicant(
             board, app_id, win_file.status, _clean(get("s")), name_c, name_en, has_phip, st,
-            doc_list, sorted(set(names)) if len(names) > 1 else names, win_file.u_date,
+            doc_list, names, win_file.u_date,
             hk_date(get("d")), _clean(get("w")), hk_date(get("postingDate")),
             sorted(set(flags)) if flags else [],
         ))  # fmt: skip
@@ -410,15 +418,13 @@ def _plain(value) -> bool:
     return value is None or value.__class__ is str
 
 
-def app_url(base_url: str, relative: str | None, prefix: str | None = None) -> str | None:
-    """Document paths in the index are relative to `/app/` (REPORT §4.2). `prefix` is
-    `base_url` + `/app/` when the caller has it already."""
+def app_url(base_url: str, relative: str | None) -> str | None:
+    """Document paths in the index are relative to `/app/` (REPORT §4.2)."""
     if not relative:
         return None
     if relative.startswith(_ABSOLUTE):
         return urljoin(base_url.rstrip("/") + "/app/", relative)
-    # the common case, without urljoin's cost
-    return (prefix or base_url.rstrip("/") + "/app/") + relative
+    return base_url.rstrip("/") + "/app/" + relative  # the common case, without urljoin's cost
 
 
 _ABSOLUTE = ("http://", "https://", "/")
@@ -429,6 +435,13 @@ def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
     """One Filing per document of the applicant (the shared storage shape)."""
     filings = []
     app_base = base_url.rstrip("/") + "/app/"
+
+    def _url(relative: str | None) -> str | None:
+        """app_url with its prefix computed once per applicant."""
+        if relative and not relative.startswith(_ABSOLUTE):
+            return app_base + relative
+        return app_url(base_url, relative)
+
     status_raw = f"{app.status}:{app.status_code or ''}"
     prefix = f"app:{app.app_id}:"
     company, board, name_en, code = app.company_name, app.board, app.name_en, app.stock_code
@@ -439,16 +452,16 @@ def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
         flags = ["unknown_document_type"] if kind == "other" and (doc.nf_c or doc.nf_e) else []
         if doc.date is None:
             flags.append("bad_document_date")
+        u1_c, u1_e, u2_c, u2_e = doc.u1_c, doc.u1_e, doc.u2_c, doc.u2_e
         raw = {
             "app_id": app.app_id, "status_file": app.status, "title_en": title_e,
-            "pdf_url_en": app_url(base_url, doc.u1_e, app_base), "index_url": app_url(base_url, doc.u2_c, app_base),
-            "index_url_en": app_url(base_url, doc.u2_e, app_base), "nS2": doc.ns2, "date_raw": doc.date_raw,
-            "full_version": doc.full,
+            "pdf_url_en": _url(u1_e), "index_url": _url(u2_c), "index_url_en": _url(u2_e),
+            "nS2": doc.ns2, "date_raw": doc.date_raw, "full_version": doc.full,
         }  # fmt: skip
         filings.append(document_filing(
             SOURCE, prefix + doc.key, company, "hk_application_document", title,
             kind if kind != "other" else "hk_document", None, "HKEX", board, doc.date, page_url,
-            app_url(base_url, doc.u1_c or doc.u1_e, app_base), raw, flags, doc.submission,
+            _url(u1_c or u1_e), raw, flags, doc.submission,
             DOC_STAGE.get(kind), status_raw, name_en, code,
         ))  # fmt: skip
     return filings
