@@ -81,6 +81,8 @@ def norm_code(value: Any) -> str:
 
 def map_status(code: str) -> tuple[str | None, str | None, str | None, bool]:
     """(stage, label, detail, known). Ambiguous P08 -> (None, label, None, True) until resolved."""
+    if code.__class__ is str and code in STATUS_MAP:  # already normalised (the table's keys are)
+        return (*STATUS_MAP[code], True)
     code = norm_code(code)
     if code in STATUS_MAP:
         stage, label, detail = STATUS_MAP[code]
@@ -258,6 +260,8 @@ def timeline(status: dict, project: Project, registration_titles: list[str]) -> 
     steps: list[StageStep] = []
 
     def add(code: str, when: Any, label: str | None = None, detail: str | None = None):
+        if when is None:
+            return  # not reached (what java_date says of None)
         day = java_date(when)
         if not day:
             return
@@ -314,8 +318,8 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         kind = XXGK_TYPES.get(key, "other")
         if isinstance(versions, dict):
             for version, items in versions.items():
-                for row in items or []:
-                    rows.append((kind, XXGK_VERSIONS.get(version, version), row))
+                named = XXGK_VERSIONS.get(version, version)
+                rows += [(kind, named, row) for row in items or []]
         elif isinstance(versions, list):
             rows.extend((kind, None, row) for row in versions)
     for row in data.get("wxhfhInfo") or []:
