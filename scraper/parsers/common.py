@@ -163,7 +163,8 @@ _SUSPICIOUS = ("[[[[[[[[", "]]]]]]]]", "}}}}}}}}")
 
 
 def _too_deep(payload: str) -> bool:
-    if payload.count("{") + payload.count("[") <= MAX_JSON_DEPTH:
+    opens = payload.count("{")
+    if opens <= MAX_JSON_DEPTH and opens + payload.count("[") <= MAX_JSON_DEPTH:
         return False  # a body cannot nest deeper than it opens: most answers end here
     if _DEEP_JSON_RE.match(payload.lstrip()):
         return True

@@ -17,6 +17,7 @@ Contract: REPORT-csrc-hkex.md §4. The page is rendered from `/ncms/json/eds/{st
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -106,7 +107,9 @@ def parse_index_file(
             problems.append(f"app[{i}] is not an object")
             continue
         try:
-            rec["id"] = int(rec.get("id"))
+            app_id = rec.get("id")
+            if app_id.__class__ is not int:  # ids are numbers; other shapes are converted
+                rec["id"] = int(app_id)
         except (TypeError, ValueError):
             problems.append(f"app[{i}] has no numeric id: {str(rec)[:80]}")
             continue
@@ -339,7 +342,7 @@ def merge_index(
             hk_date(get("d")), _clean(get("w")), hk_date(get("postingDate")),
             sorted(set(flags)) if flags else [],
         ))  # fmt: skip
-    out.sort(key=_applicant_order)
+    out.sort(key=_APPLICANT_ORDER)
     return out
 
 
@@ -351,8 +354,7 @@ def _doc_order(doc: Doc) -> tuple[str, str]:
     return doc.date or "", doc.key
 
 
-def _applicant_order(app: Applicant) -> tuple[str, int]:
-    return app.board, app.app_id
+_APPLICANT_ORDER = operator.attrgetter("board", "app_id")
 
 
 def _add_doc(
@@ -370,20 +372,27 @@ def _add_doc(
         flags.append("document_without_file")
         return
     raw_nf, raw_ns1 = get("nF"), get("nS1")
-    texts = seen.get((raw_nf, raw_ns1)) if _plain(raw_nf) and _plain(raw_ns1) else None
+    # text or nothing may key the cache (1 == 1.0 == True may not)
+    plain = (raw_nf is None or raw_nf.__class__ is str) and (
+        raw_ns1 is None or raw_ns1.__class__ is str
+    )
+    texts = seen.get((raw_nf, raw_ns1)) if plain else None
     if texts is None:
         texts = (_clean(raw_nf), _clean(raw_ns1), *classify(entry))
-        if _plain(raw_nf) and _plain(raw_ns1):
+        if plain:
             seen[(raw_nf, raw_ns1)] = texts
     nf, ns1, kind, submission, full = texts
     doc = docs.get(key)
     if doc is None:
         raw_d, raw_ns2 = get("d"), get("nS2")
-        dated = seen.get((raw_d, raw_ns2, "d")) if _plain(raw_d) and _plain(raw_ns2) else None
+        plain = (raw_d is None or raw_d.__class__ is str) and (
+            raw_ns2 is None or raw_ns2.__class__ is str
+        )
+        dated = seen.get((raw_d, raw_ns2, "d")) if plain else None
         if dated is None:
             date_raw = _clean(raw_d)
             dated = (date_raw, hk_date(date_raw), _clean(raw_ns2))
-            if _plain(raw_d) and _plain(raw_ns2):
+            if plain:
                 seen[(raw_d, raw_ns2, "d")] = dated
         date_raw, date, ns2 = dated
         # positional, in Doc's field order (key, date, type, submission, full, nf_c, ns1_c,
@@ -411,11 +420,6 @@ def _add_doc(
             doc.nf_e, doc.ns1_e, doc.u1_e, doc.u2_e = nf, ns1, u1, u2
     if kind == "other" and raw_nf:
         flags.append("unknown_document_type")
-
-
-def _plain(value) -> bool:
-    """Text or nothing: a value that may key the per-merge cache (1 == 1.0 == True may not)."""
-    return value is None or value.__class__ is str
 
 
 def app_url(base_url: str, relative: str | None) -> str | None:
