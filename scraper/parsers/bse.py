@@ -247,8 +247,14 @@ def project_from_item(item: dict, board: str | None = None) -> Project:
 
 def split_names(value: Any) -> list[str]:
     """'A证券股份有限公司,B证券…' (joint sponsors in one field) -> names, in order."""
-    names = [n.strip() for n in _NAME_SEPARATORS_RE.split(_clean(value)) if n.strip()]
-    return list(dict.fromkeys(names))
+    return list(_split_names(_clean(value)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_names(text: str) -> tuple[str, ...]:
+    """Cached: a list names a few dozen sponsors over and over."""
+    names = [n.strip() for n in _NAME_SEPARATORS_RE.split(text) if n.strip()]
+    return tuple(dict.fromkeys(names))
 
 
 _NAME_SEPARATORS_RE = re.compile(r"[,，;；、/]")

@@ -290,7 +290,7 @@ def timeline(data: dict, project: Project) -> list[StageStep]:
                 step = _step(value, when, caption)
                 steps += [step] if step else []
     dots = pjdot_nodes(data.get("pjdot"))
-    have = {s.status_raw for s in steps}
+    have = {s.status_raw for s in steps} if dots else set()
     for key, node in dots.items():
         if not isinstance(node, dict):
             continue
@@ -313,6 +313,8 @@ def timeline(data: dict, project: Project) -> list[StageStep]:
 def _with_reasons(steps: list[StageStep], others: Any, project: Project):
     """`others`: [{"<datetime>": "<text>"}]: 中止 -> a suspended step; 恢复 -> a resume; 终止 ->
     the reason of the termination step (added with the list's code when the timeline lacks it)."""
+    if not others:
+        return steps, []  # most projects: nothing to read
     resumes: list[tuple[str, str, str]] = []
     notes = []
     for entry in others if isinstance(others, list) else []:
