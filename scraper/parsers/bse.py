@@ -343,6 +343,7 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
     prefix = f"{project.native_id}:"
     company, page = project.company, project.url
     sha1 = hashlib.sha1
+    days: dict = {}  # publishDate text -> ISO day, for this call
     for kind, version, row in rows:
         if not isinstance(row, dict):
             continue
@@ -356,7 +357,13 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         if native_id in seen:
             continue
         seen.add(native_id)
-        day = java_date(get("publishDate"))
+        published = get("publishDate")
+        if published.__class__ is str:  # one project's documents share a few days
+            day = days.get(published, days)
+            if day is days:
+                day = days[published] = java_date(published)
+        else:
+            day = java_date(published)
         pdf_url = (base + path) if path.startswith("/") else (path or None)
         raw = {"project": project.native_id, "version": version, "destFilePath": path}
         out.append(document_filing(SOURCE, native_id, company, "exchange_document",

@@ -360,6 +360,7 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
     base = pdf_base.rstrip("/")
     prefix = f"{project.native_id}:"
     company, board, page = project.company, project.board, project.url
+    days: dict = {}  # ddt text -> ISO day, for this call
     for array, row, ext, stem in rows:
         get = row.get
         if pdf_stems and ext != "pdf" and (array, _group(row), stem) in pdf_stems:
@@ -376,7 +377,14 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
             report_type = MATERIALS.get(matcat) or _material_by_name(row) or "other"
         else:
             report_type = ARRAY_TYPES.get(array) or DTYP.get(dtyp, "other")
-        day = parse_date(_clean(get("ddt"))) or parse_date(_clean(get("ddtime")))
+        ddt = get("ddt")
+        if ddt.__class__ is str:  # one project's documents share a few days
+            day = days.get(ddt, days)
+            if day is days:
+                day = days[ddt] = parse_date(_clean(ddt))
+        else:
+            day = parse_date(_clean(ddt))
+        day = day or parse_date(_clean(get("ddtime")))
         raw = {"project": project.native_id, "array": array, "dtyp": dtyp, "matcat": matcat,
                "version": VERSIONS.get(dtyp) if materials else None,
                "dftitle": get("dftitle"), "inquiryId": get("inquiryId"), "mtid": get("mtid"),
