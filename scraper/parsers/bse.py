@@ -268,14 +268,20 @@ def timeline(status: dict, project: Project, registration_titles: list[str]) -> 
     def add(code: str, when: Any, label: str | None = None, detail: str | None = None):
         if when is None:
             return  # not reached (what java_date says of None)
-        day = java_date(when)
+        ms = when.get("time") if when.__class__ is dict else None
+        if ms.__class__ is int:  # a Java Date: java_date and java_stamp of it, read once
+            day, stamp = epoch_ms_to_date(ms), _local_stamp(ms)
+        else:
+            day, stamp = java_date(when), None
         if not day:
             return
         stage, mapped, mdetail, known = map_status(code)
         if stage is None:
             return
+        if ms.__class__ is not int:
+            stamp = java_stamp(when)
         # positional, in StageStep's field order (tests/test_records.py pins it)
-        steps.append(StageStep(stage, code, label or mapped, day, java_stamp(when) or day, None,
+        steps.append(StageStep(stage, code, label or mapped, day, stamp or day, None,
                                detail or mdetail, known))  # fmt: skip
 
     add("P01", status.get("receiveDate"))
