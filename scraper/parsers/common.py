@@ -238,11 +238,11 @@ def declared(fn):
 
 def clean_text(value: Any) -> str:
     """Whitespace folded to single spaces; None -> ''."""
-    if value is None:
-        return ""
-    if type(value) is str and value.isprintable() and "  " not in value:
+    if value.__class__ is str and value.isprintable() and "  " not in value:
         # printable text has no whitespace but the ASCII space: only its ends can change
         return value.strip(" ")
+    if value is None:
+        return ""
     return " ".join(str(value).split())
 
 
