@@ -26,7 +26,8 @@ def test_document_filing_defaults_are_filings_defaults():
 
 
 def test_field_orders_the_positional_calls_rely_on():
-    """szse/bse project_from_item build Project positionally, szse._step / bse.timeline build
+    """bse.documents builds Filing positionally, szse/bse project_from_item build Project
+    positionally, szse._step / bse.timeline build
     StageStep positionally, hkex_app._add_doc / merge_index
     build Doc and Applicant positionally: a reordered or inserted field must fail here."""
     from dataclasses import fields
@@ -37,6 +38,12 @@ def test_field_orders_the_positional_calls_rely_on():
     def names(cls):
         return [f.name for f in fields(cls)]
 
+    assert names(Filing) == [
+        "source", "native_id", "company", "kind", "title", "report_type", "period", "status",
+        "status_raw", "company_stage", "stage_date", "broker", "regulator", "board",
+        "event_date", "disclosed_date", "url", "pdf_url", "company_en", "stock_code", "flags",
+        "raw",
+    ]  # fmt: skip
     assert names(Project) == [
         "source", "native_id", "company", "board", "stage", "status_raw", "status_label",
         "company_short", "sponsors", "law_firm", "auditor", "valuer", "planned_raise",

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from scraper.core import stages as st
-from scraper.core.records import Filing, Project, StageStep, document_filing
+from scraper.core.records import Filing, Project, StageStep
 from scraper.core.timeutil import epoch_ms_to_date, epoch_ms_to_local, parse_date
 from scraper.parsers.common import (
     BadPayload,
@@ -372,9 +372,12 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
             day = java_date(published)
         pdf_url = (base + path) if path.startswith("/") else (path or None)
         raw = {"project": project.native_id, "version": version, "destFilePath": path}
-        out.append(document_filing(SOURCE, native_id, company, "exchange_document",
-                                   title or path.rsplit("/", 1)[-1], kind, broker, REGULATOR,
-                                   BOARD, day, page, pdf_url, raw))  # fmt: skip
+        # Filing positionally (what document_filing does, without its call: BSE sends the
+        # most documents per project); tests/test_records.py pins the field order
+        out.append(Filing(SOURCE, native_id, company, "exchange_document",
+                          title or path.rsplit("/", 1)[-1], kind, None, None, None, None, None,
+                          broker, REGULATOR, BOARD, day, day, page, pdf_url, None, None, [],
+                          raw))  # fmt: skip
     return out
 
 
