@@ -136,6 +136,10 @@ def java_date(value: Any) -> str | None:
 
 def java_stamp(value: Any) -> str | None:
     """Full local timestamp of a Java Date (for ordering and the update key)."""
+    if value.__class__ is dict:  # the common case: what the checks below give an int epoch
+        ms = value.get("time")
+        if ms.__class__ is int:
+            return _local_stamp(ms)
     if isinstance(value, dict) and value.get("time") not in (None, ""):
         value = value["time"]
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -359,7 +363,7 @@ def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Fi
         if not title and not path:
             continue
         key = path or f"{title}|{get('publishDate')}"
-        native_id = prefix + sha1(key.encode("utf-8")).hexdigest()[:16]
+        native_id = prefix + sha1(key.encode()).hexdigest()[:16]
         if native_id in seen:
             continue
         seen.add(native_id)
