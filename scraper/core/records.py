@@ -39,6 +39,35 @@ class Filing:
         return dict(self.__dict__)
 
 
+def document_filing(
+    source: str,
+    native_id: str,
+    company: str,
+    kind: str,
+    title: str,
+    report_type: str | None,
+    broker: str | None,
+    regulator: str | None,
+    board: str | None,
+    day: str | None,
+    url: str | None,
+    pdf_url: str | None,
+    raw: dict[str, Any],
+    flags: list[str] | None = None,
+    period: int | None = None,
+    status: str | None = None,
+    status_raw: str | None = None,
+    company_en: str | None = None,
+    stock_code: str | None = None,
+) -> Filing:
+    """A document's Filing (event and disclosure on one `day`) for the parsers' per-document
+    loops, called positionally: binding 14 of Filing's 22 fields by keyword costs more than the
+    rest of the record (tests/test_records.py pins the field order this relies on)."""
+    return Filing(source, native_id, company, kind, title, report_type, period, status,
+                  status_raw, None, None, broker, regulator, board, day, day, url, pdf_url,
+                  company_en, stock_code, [] if flags is None else flags, raw)  # fmt: skip
+
+
 def column_json(value: Any) -> str | None:
     """A list or dict field as the JSON text its column holds; empty is NULL (raw sits on every row)."""
     if value is None or value == [] or value == {}:

@@ -29,6 +29,8 @@ def epoch_ms_to_local(ms: int | float | str, tz: ZoneInfo = SHANGHAI) -> datetim
 
 def epoch_ms_to_date(ms: int | float | str | None, tz: ZoneInfo = SHANGHAI) -> str | None:
     """None for a value that is not an epoch (a list, an object, out of range)."""
+    if ms.__class__ is int:
+        return _epoch_date(ms, tz)  # the common case, past the checks below
     if ms in (None, "") or isinstance(ms, bool) or not isinstance(ms, int | float | str):
         return None
     return _epoch_date(ms, tz)

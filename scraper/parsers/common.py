@@ -147,9 +147,10 @@ def unwrap_jsonp(text: str) -> str:
 
 
 # The deepest nesting any answer of ours has is about 6; deeper than MAX_JSON_DEPTH is refused
-# before parsing. A full scan costs as much as json.loads, so it runs only on suspicious bodies:
-# eight brackets in a row (our answers never have them), or a body opening with a run of
-# openers; any nesting the decoder cannot take raises RecursionError, turned into BadPayload.
+# before parsing. A body with no more openers than that in all cannot be too deep (two counts,
+# the common case). A full scan costs as much as json.loads, so it runs only on suspicious
+# bodies: eight brackets in a row (our answers never have them), or a body opening with a run
+# of openers; any nesting the decoder cannot take raises RecursionError, turned into BadPayload.
 MAX_JSON_DEPTH = 64
 _DEEP_JSON_RE = re.compile(
     r'(?:[\[{]\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?){' + str(MAX_JSON_DEPTH + 1) + "}"
@@ -162,6 +163,9 @@ _SUSPICIOUS = ("[[[[[[[[", "]]]]]]]]", "}}}}}}}}")
 
 
 def _too_deep(payload: str) -> bool:
+    opens = payload.count("{")
+    if opens <= MAX_JSON_DEPTH and opens + payload.count("[") <= MAX_JSON_DEPTH:
+        return False  # a body cannot nest deeper than it opens: most answers end here
     if _DEEP_JSON_RE.match(payload.lstrip()):
         return True
     if not any(run in payload for run in _SUSPICIOUS):
@@ -180,7 +184,7 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
 
     text = decode_html(body, content_type)
     payload = unwrap_jsonp(text)
-    if not payload.strip():
+    if not payload or payload.isspace():  # (no stripped copy of the whole body)
         raise BadPayload("empty body where JSON was expected", url)
     if _too_deep(payload):
         raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
@@ -234,23 +238,31 @@ def declared(fn):
 
 def clean_text(value: Any) -> str:
     """Whitespace folded to single spaces; None -> ''."""
-    if value is None:
-        return ""
-    if type(value) is str and value.isprintable() and "  " not in value:
+    if value.__class__ is str and value.isprintable() and "  " not in value:
         # printable text has no whitespace but the ASCII space: only its ends can change
         return value.strip(" ")
+    if value is None:
+        return ""
     return " ".join(str(value).split())
 
 
 def code_text(value: Any) -> str:
     """A status or board code as text: 5.0 -> '5', ' P07 ' -> 'P07'."""
-    if value is None:
+    kind = value.__class__
+    if kind is int:
+        return str(value)  # the common case: an int's text never ends in ".0"
+    if kind is str:
+        text = value.strip()
+    elif value is None:
         return ""
-    text = str(value).strip()
+    else:
+        text = str(value).strip()
     return text[:-2] if text.endswith(".0") else text
 
 
 def to_int(value: Any) -> int | None:
+    if value.__class__ is int:
+        return value  # the common case (bool is not int here: it is refused below)
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):

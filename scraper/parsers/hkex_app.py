@@ -17,6 +17,7 @@ Contract: REPORT-csrc-hkex.md §4. The page is rendered from `/ncms/json/eds/{st
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from urllib.parse import urljoin
 import cn2an
 
 from scraper.core import stages
+from scraper.core.records import document_filing
 from scraper.core.timeutil import HONG_KONG, epoch_ms_to_local
 from scraper.parsers.common import BadPayload, clean_text, declared, load_json
 from scraper.parsers.hkex_common import doc_key, hk_date, stock_code
@@ -105,7 +107,9 @@ def parse_index_file(
             problems.append(f"app[{i}] is not an object")
             continue
         try:
-            rec["id"] = int(rec.get("id"))
+            app_id = rec.get("id")
+            if app_id.__class__ is not int:  # ids are numbers; other shapes are converted
+                rec["id"] = int(app_id)
         except (TypeError, ValueError):
             problems.append(f"app[{i}] has no numeric id: {str(rec)[:80]}")
             continue
@@ -117,9 +121,10 @@ def parse_index_file(
                      problems=problems)  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
-    """One document of an applicant, in both languages when both files list it."""
+    """One document of an applicant, in both languages when both files list it (slots: an
+    index builds thousands and sets their fields as the second language arrives)."""
 
     key: str  # file number without `_c` (sehk26062301881): the same document in _c and _e
     date: str | None
@@ -139,11 +144,18 @@ class Doc:
 
     @property
     def title_c(self) -> str | None:
-        return " - ".join(x for x in (self.nf_c, self.ns1_c) if x) or None
+        return _title(self.nf_c, self.ns1_c)
 
     @property
     def title_e(self) -> str | None:
-        return " - ".join(x for x in (self.nf_e, self.ns1_e) if x) or None
+        return _title(self.nf_e, self.ns1_e)
+
+
+def _title(nf: str | None, ns1: str | None) -> str | None:
+    """'nF - nS1', either alone, or None."""
+    if nf and ns1:
+        return f"{nf} - {ns1}"
+    return nf or ns1 or None
 
 
 def classify(entry: dict) -> tuple[str, int | None, bool]:
@@ -185,7 +197,7 @@ def submission_number(text: str) -> int | None:
     return int(m[1]) if m else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Applicant:
     """An applicant as the whole index states it: every file and both languages merged."""
 
@@ -268,73 +280,145 @@ def merge_index(
     """
     grouped: dict[tuple[str, int], list[tuple[IndexFile, dict]]] = {}
     for f in files:
+        board = f.board
         for rec in f.records:
-            grouped.setdefault((f.board, rec["id"]), []).append((f, rec))
+            key = (board, rec["id"])
+            entries = grouped.get(key)
+            if entries is None:
+                grouped[key] = [(f, rec)]
+            else:
+                entries.append((f, rec))
     previous_names = previous_names or {}
+    seen: dict[tuple, tuple] = {}  # cleaned texts of this merge (_add_doc)
     out: list[Applicant] = []
     for (board, app_id), entries in grouped.items():
-        entries.sort(key=lambda e: (PRECEDENCE[e[0].status], e[0].lang == "c"))
+        if len(entries) == 2:  # both languages: what the sort below does to two, cheaper
+            if _file_order(entries[0]) > _file_order(entries[1]):
+                entries.reverse()
+        elif len(entries) > 2:
+            entries.sort(key=_file_order)
         win_file, win = entries[-1]
         name_c = name_en = None
+        docs: dict[str, Doc] = {}
+        flags: list[str] = []
+        st = None
+        has_phip = False
         for f, rec in entries:  # winning file's names last, so they win
-            name = _clean(rec.get("a") or rec.get("a_c"))
-            if f.lang == "c" and name:
-                name_c = name
-            elif f.lang == "e" and name:
-                name_en = name
+            get = rec.get
+            name = _clean(get("a") or get("a_c"))
+            if name:
+                if f.lang == "c":
+                    name_c = name
+                elif f.lang == "e":
+                    name_en = name
+            lang = f.lang
+            for listed in (get("ls"), get("ps")):
+                for entry in listed or ():
+                    if isinstance(entry, dict):
+                        _add_doc(docs, entry, lang, flags, seen)
+            has_phip = has_phip or bool(get("hasPhip"))
+        for _, rec in reversed(entries):  # the stock code of the latest file that has one
+            if rec.get("st"):
+                st = stock_code(rec.get("st"))
+                break
         prev = previous_names.get((board, app_id))
         if prev:
             name_c = name_c or prev[0]
             name_en = name_en or prev[1]
-        docs: dict[str, Doc] = {}
-        flags: list[str] = []
-        for f, rec in entries:
-            for entry in list(rec.get("ls") or []) + list(rec.get("ps") or []):
-                if isinstance(entry, dict):
-                    _add_doc(docs, entry, f.lang, flags)
-        st = next(
-            (stock_code(rec.get("st")) for _, rec in reversed(entries) if rec.get("st")), None
-        )
-        has_phip = any(bool(rec.get("hasPhip")) for _, rec in entries)
+        doc_list = list(docs.values())
+        if len(doc_list) > 1:
+            doc_list.sort(key=_doc_order)
+        names = [f.name for f, _ in entries]
+        if len(names) == 2:
+            first, second = names
+            names = [first] if first == second else names if first < second else [second, first]
+        elif len(names) > 2:
+            names = sorted(set(names))
+        get = win.get
+        # positional, in Applicant's field order (board ... flags)
         out.append(Applicant(
-            board=board, app_id=app_id, status=win_file.status,
-            status_code=_clean(win.get("s")), name_c=name_c, name_en=name_en,
-            has_phip=has_phip, stock_code=st,
-            docs=sorted(docs.values(), key=lambda d: (d.date or "", d.key)),
-            files=sorted({f.name for f, _ in entries}), u_date=win_file.u_date,
-            d=hk_date(win.get("d")), warning=_clean(win.get("w")),
-            posting_date=hk_date(win.get("postingDate")), flags=sorted(set(flags)),
+            board, app_id, win_file.status, _clean(get("s")), name_c, name_en, has_phip, st,
+            doc_list, names, win_file.u_date,
+            hk_date(get("d")), _clean(get("w")), hk_date(get("postingDate")),
+            sorted(set(flags)) if flags else [],
         ))  # fmt: skip
-    out.sort(key=lambda a: (a.board, a.app_id))
+    out.sort(key=_APPLICANT_ORDER)
     return out
 
 
-def _add_doc(docs: dict[str, Doc], entry: dict, lang: str, flags: list[str]) -> None:
+def _file_order(entry: tuple[IndexFile, dict]) -> tuple[int, bool]:
+    return PRECEDENCE[entry[0].status], entry[0].lang == "c"
+
+
+def _doc_order(doc: Doc) -> tuple[str, str]:
+    return doc.date or "", doc.key
+
+
+_APPLICANT_ORDER = operator.attrgetter("board", "app_id")
+
+
+def _add_doc(
+    docs: dict[str, Doc], entry: dict, lang: str, flags: list[str], seen: dict[tuple, tuple]
+) -> None:
+    """Add one `ls[]`/`ps[]` entry to the applicant's documents (its other language's entry
+    fills the same Doc). `seen` holds this merge's cleaned texts: an index repeats a handful
+    of nF/nS1/nS2 texts and dates thousands of times."""
     get = entry.get
-    u1, u2, date_raw, nf, ns1, ns2 = (_clean(v) if v is not None else None
-                                      for v in (get("u1"), get("u2"), get("d"), get("nF"),
-                                                get("nS1"), get("nS2")))  # fmt: skip
+    u1, u2 = get("u1"), get("u2")
+    u1 = _clean(u1) if u1 is not None else None
+    u2 = _clean(u2) if u2 is not None else None
     key = doc_key(u1) or doc_key(u2)
     if not key:
         flags.append("document_without_file")
         return
-    kind, submission, full = classify(entry)
+    raw_nf, raw_ns1 = get("nF"), get("nS1")
+    # text or nothing may key the cache (1 == 1.0 == True may not)
+    plain = (raw_nf is None or raw_nf.__class__ is str) and (
+        raw_ns1 is None or raw_ns1.__class__ is str
+    )
+    texts = seen.get((raw_nf, raw_ns1)) if plain else None
+    if texts is None:
+        texts = (_clean(raw_nf), _clean(raw_ns1), *classify(entry))
+        if plain:
+            seen[(raw_nf, raw_ns1)] = texts
+    nf, ns1, kind, submission, full = texts
     doc = docs.get(key)
     if doc is None:
-        doc = docs[key] = Doc(key=key, date=hk_date(date_raw), type=kind, submission=submission,
-                              full=full, date_raw=date_raw)  # fmt: skip
-        if date_raw and not doc.date:
+        raw_d, raw_ns2 = get("d"), get("nS2")
+        plain = (raw_d is None or raw_d.__class__ is str) and (
+            raw_ns2 is None or raw_ns2.__class__ is str
+        )
+        dated = seen.get((raw_d, raw_ns2, "d")) if plain else None
+        if dated is None:
+            date_raw = _clean(raw_d)
+            dated = (date_raw, hk_date(date_raw), _clean(raw_ns2))
+            if plain:
+                seen[(raw_d, raw_ns2, "d")] = dated
+        date_raw, date, ns2 = dated
+        # positional, in Doc's field order (key, date, type, submission, full, nf_c, ns1_c,
+        # nf_e, ns1_e, ns2, u1_c, u1_e, u2_c, u2_e, date_raw)
+        if lang == "c":
+            doc = Doc(key, date, kind, submission, full, nf, ns1, None, None, ns2, u1, None, u2,
+                      None, date_raw)  # fmt: skip
+        else:
+            doc = Doc(key, date, kind, submission, full, None, None, nf, ns1, ns2, None, u1, None,
+                      u2, date_raw)  # fmt: skip
+        docs[key] = doc
+        if date_raw and not date:
             flags.append("bad_document_date")
-    elif doc.type == "other" and kind != "other":
-        doc.type, doc.submission = kind, submission
-    doc.full = doc.full or full
-    doc.date = doc.date or hk_date(date_raw)
-    doc.ns2 = doc.ns2 or ns2
-    if lang == "c":
-        doc.nf_c, doc.ns1_c, doc.u1_c, doc.u2_c = nf, ns1, u1, u2
     else:
-        doc.nf_e, doc.ns1_e, doc.u1_e, doc.u2_e = nf, ns1, u1, u2
-    if kind == "other" and get("nF"):
+        if doc.type == "other" and kind != "other":
+            doc.type, doc.submission = kind, submission
+        doc.full = doc.full or full
+        if not doc.date:
+            doc.date = hk_date(_clean(get("d")))
+        if not doc.ns2:
+            doc.ns2 = _clean(get("nS2"))
+        if lang == "c":
+            doc.nf_c, doc.ns1_c, doc.u1_c, doc.u2_c = nf, ns1, u1, u2
+        else:
+            doc.nf_e, doc.ns1_e, doc.u1_e, doc.u2_e = nf, ns1, u1, u2
+    if kind == "other" and raw_nf:
         flags.append("unknown_document_type")
 
 
@@ -342,37 +426,47 @@ def app_url(base_url: str, relative: str | None) -> str | None:
     """Document paths in the index are relative to `/app/` (REPORT §4.2)."""
     if not relative:
         return None
-    if relative.startswith(("http://", "https://", "/")):
+    if relative.startswith(_ABSOLUTE):
         return urljoin(base_url.rstrip("/") + "/app/", relative)
     return base_url.rstrip("/") + "/app/" + relative  # the common case, without urljoin's cost
+
+
+_ABSOLUTE = ("http://", "https://", "/")
 
 
 @declared
 def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
     """One Filing per document of the applicant (the shared storage shape)."""
-    from scraper.core.records import Filing
-
     filings = []
+    app_base = base_url.rstrip("/") + "/app/"
+
+    def _url(relative: str | None) -> str | None:
+        """app_url with its prefix computed once per applicant."""
+        if relative and not relative.startswith(_ABSOLUTE):
+            return app_base + relative
+        return app_url(base_url, relative)
+
     status_raw = f"{app.status}:{app.status_code or ''}"
+    prefix = f"app:{app.app_id}:"
+    company, board, name_en, code = app.company_name, app.board, app.name_en, app.stock_code
     for doc in app.docs:
-        title = doc.title_c or doc.title_e or doc.key
-        flags = ["unknown_document_type"] if doc.type == "other" and (doc.nf_c or doc.nf_e) else []
+        kind = doc.type
+        title_e = _title(doc.nf_e, doc.ns1_e)
+        title = _title(doc.nf_c, doc.ns1_c) or title_e or doc.key
+        flags = ["unknown_document_type"] if kind == "other" and (doc.nf_c or doc.nf_e) else []
         if doc.date is None:
             flags.append("bad_document_date")
-        filings.append(Filing(
-            source=SOURCE, native_id=f"app:{app.app_id}:{doc.key}", company=app.company_name,
-            kind="hk_application_document", title=title,
-            report_type=doc.type if doc.type != "other" else "hk_document",
-            period=doc.submission, status=DOC_STAGE.get(doc.type), status_raw=status_raw,
-            regulator="HKEX", board=app.board, event_date=doc.date, disclosed_date=doc.date,
-            url=page_url, pdf_url=app_url(base_url, doc.u1_c or doc.u1_e),
-            company_en=app.name_en, stock_code=app.stock_code, flags=flags,
-            raw={
-                "app_id": app.app_id, "status_file": app.status, "title_en": doc.title_e,
-                "pdf_url_en": app_url(base_url, doc.u1_e), "index_url": app_url(base_url, doc.u2_c),
-                "index_url_en": app_url(base_url, doc.u2_e), "nS2": doc.ns2, "date_raw": doc.date_raw,
-                "full_version": doc.full,
-            },
+        u1_c, u1_e, u2_c, u2_e = doc.u1_c, doc.u1_e, doc.u2_c, doc.u2_e
+        raw = {
+            "app_id": app.app_id, "status_file": app.status, "title_en": title_e,
+            "pdf_url_en": _url(u1_e), "index_url": _url(u2_c), "index_url_en": _url(u2_e),
+            "nS2": doc.ns2, "date_raw": doc.date_raw, "full_version": doc.full,
+        }  # fmt: skip
+        filings.append(document_filing(
+            SOURCE, prefix + doc.key, company, "hk_application_document", title,
+            kind if kind != "other" else "hk_document", None, "HKEX", board, doc.date, page_url,
+            _url(u1_c or u1_e), raw, flags, doc.submission,
+            DOC_STAGE.get(kind), status_raw, name_en, code,
         ))  # fmt: skip
     return filings
 

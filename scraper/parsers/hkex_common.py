@@ -85,12 +85,17 @@ def doc_key(path: str | None) -> str | None:
     """
     if not path:
         return None
-    path = str(path).split("?", 1)[0].split("#", 1)[0]
-    name = path.rstrip("/").rsplit("/", 1)[-1]
+    if path.__class__ is not str:
+        path = str(path)
+    if "?" in path or "#" in path:
+        path = path.split("?", 1)[0].split("#", 1)[0]
+    if path.endswith("/"):
+        path = path.rstrip("/")
+    name = path[path.rfind("/") + 1 :]
     if not name:
         return None
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    stem = stem.lower()
+    dot = name.rfind(".")
+    stem = (name[:dot] if dot >= 0 else name).lower()
     if stem.endswith("_c"):
         stem = stem[:-2]
     return stem or None

@@ -7,6 +7,7 @@ would be late and repeat (REPORT-exchanges.md §6).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,20 +48,27 @@ def finish_timeline(steps: Iterable[StageStep]) -> list[StageStep]:
     Undated steps are dropped: an event needs its date. A repeat keeps the first date and picks
     up a reason only the later row states (SSE lists a stage again when documents are updated).
     """
-    dated = sorted((s for s in steps if s.date), key=lambda s: (s.date, s.sort_key))
+    dated = sorted([s for s in steps if s.date], key=_WHEN)
     out: list[StageStep] = []
+    last = None
     for step in dated:
-        if out and out[-1].status_raw == step.status_raw:
-            if step.reason and not out[-1].reason:
-                out[-1].reason = step.reason
-            out[-1].detail = out[-1].detail or step.detail
+        if last is not None and last.status_raw == step.status_raw:
+            if step.reason and not last.reason:
+                last.reason = step.reason
+            last.detail = last.detail or step.detail
             continue
         out.append(step)
+        last = step
     return out
+
+
+_WHEN = operator.attrgetter("date", "sort_key")
 
 
 def resume_steps(steps: list[StageStep], resumes: list[tuple[str, str, str]]) -> list[StageStep]:
     """Turn 恢复 notes (sort_key, date, reason) into steps back to the stage before the 中止."""
+    if not resumes:
+        return finish_timeline(steps)  # what the two passes below give, in one
     ordered = finish_timeline(steps)
     added: list[StageStep] = []
     for sort_key, day, reason in resumes:

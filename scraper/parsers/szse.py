@@ -8,6 +8,7 @@ files are at `http://reportdocs.static.szse.cn` + `dfpth`.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -15,7 +16,7 @@ import unicodedata
 from typing import Any
 
 from scraper.core import stages as st
-from scraper.core.records import Filing, Project, StageStep
+from scraper.core.records import Filing, Project, StageStep, document_filing
 from scraper.core.timeutil import parse_date
 from scraper.parsers.common import BadPayload, ZeroRows, declared, load_json
 from scraper.parsers.common import clean_text as _clean
@@ -137,11 +138,21 @@ def industry_code(name: str | None) -> str | None:
     """'计算机、通信和其他电子设备制造业' -> 'C39'; a leading code ('C39 计算机…') is taken as is."""
     if not name:
         return None
+    return _industry_code(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _industry_code(name: str) -> str | None:
+    """Cached: a list names a few dozen industries over and over."""
     text = unicodedata.normalize("NFKC", name).strip()
-    m = re.match(r"^([A-S]\d{2})\b", text)
+    m = _INDUSTRY_CODE_RE.match(text)
     if m:
         return m[1]
-    return _INDUSTRY_KEYS.get(re.sub(r"\s+", "", text))
+    return _INDUSTRY_KEYS.get(_SPACES_RE.sub("", text))
+
+
+_INDUSTRY_CODE_RE = re.compile(r"^([A-S]\d{2})\b")
+_SPACES_RE = re.compile(r"\s+")
 
 
 def map_status(code: str) -> tuple[str | None, str | None, str | None, bool]:
@@ -173,44 +184,51 @@ def parse_list(body: bytes | str, url: str = "", board: str | None = None) -> Li
 
 
 def project_from_item(item: dict, board: str | None = None, raw: dict | None = None) -> Project:
-    native_id = _code(item.get("prjid"))
+    get = item.get
+    native_id = _code(get("prjid"))
     if raw is None and not _EXCLUDED.isdisjoint(item):
         raw = {k: v for k, v in item.items() if k not in _EXCLUDED}
-    text = _clean(item.get("prjst"))
-    code = _code(item.get("prjstatus")) or status_of_text(text)
+    text = _clean(get("prjst"))
+    code = _code(get("prjstatus")) or status_of_text(text)
     stage, label, _detail, known = map_status(code)
-    flags = [] if known else ["unknown_status"]
-    sponsors = [n for n in (_clean(item.get("sprinst")), _clean(item.get("jsprinst"))) if n]
-    if not sponsors:  # some items name the sponsors only by their short names
-        sponsors = [n for n in (_clean(item.get("sprinsts")), _clean(item.get("jsprinsts"))) if n]
-    industry = _clean(item.get("csrcind")) or None
+    lead, joint = _clean(get("sprinst")), _clean(get("jsprinst"))
+    if not lead and not joint:  # some items name the sponsors only by their short names
+        lead, joint = _clean(get("sprinsts")), _clean(get("jsprinsts"))
+    # the names in order, once each, empty ones left out
+    sponsors = [lead, joint] if lead and joint and lead != joint else [lead or joint] if (
+        lead or joint) else []  # fmt: skip
+    industry = _clean(get("csrcind")) or None
+    updated = _clean(get("updtdt"))
+    # positional, in Project's field order (tests/test_records.py pins it)
     return Project(
-        source=SOURCE,
-        native_id=native_id,
-        company=_clean(item.get("cmpnm")),
-        board=BOARDS.get(_code(item.get("boardCode")))
-        or BOARD_NAMES.get(_clean(item.get("boardName")))
-        or board,
-        stage=stage,
-        status_raw=code,
-        status_label=text or label,
-        company_short=_clean(item.get("cmpsnm")) or None,
-        sponsors=list(dict.fromkeys(sponsors)),
-        law_firm=_clean(item.get("lawfm")) or None,
-        auditor=_clean(item.get("acctfm")) or None,
-        valuer=_clean(item.get("evalinst")) or None,
-        planned_raise=_float(item.get("maramt")),
-        industry_code=industry_code(industry),
-        industry=industry,
-        province=_clean(item.get("regloc")) or None,
-        accepted_date=parse_date(_clean(item.get("acptdt"))),
-        updated=parse_date(_clean(item.get("updtdt"))) or _clean(item.get("updtdt")) or None,
-        stock_code=_clean(item.get("cmpcode")) or None,
-        url=PROJECT_PAGE.format(native_id),
-        flags=flags,
+        SOURCE,  # source
+        native_id,  # native_id
+        _clean(get("cmpnm")),  # company
+        BOARDS.get(_code(get("boardCode"))) or BOARD_NAMES.get(_clean(get("boardName")))
+        or board,  # board
+        stage,  # stage
+        code,  # status_raw
+        text or label,  # status_label
+        _clean(get("cmpsnm")) or None,  # company_short
+        sponsors,  # sponsors
+        _clean(get("lawfm")) or None,  # law_firm
+        _clean(get("acctfm")) or None,  # auditor
+        _clean(get("evalinst")) or None,  # valuer
+        _float(get("maramt")),  # planned_raise
+        industry_code(industry),  # industry_code
+        industry,  # industry
+        _clean(get("regloc")) or None,  # province
+        parse_date(_clean(get("acptdt"))),  # accepted_date
+        parse_date(updated) or updated or None,  # updated
+        _clean(get("cmpcode")) or None,  # stock_code
+        PROJECT_PAGE.format(native_id),  # url
+        [] if known else ["unknown_status"],  # flags
         # a list item carries no detail arrays: kept as is (no per-item copy); details are copied
-        raw=item if raw is None else raw,
-    )
+        item if raw is None else raw,  # raw
+        None,  # timeline
+        None,  # current_date
+        None,  # current_date_source
+    )  # fmt: skip
 
 
 _DETAIL_ONLY = {"prjprogs", "pjdot", "others"}
@@ -230,13 +248,14 @@ def pjdot_nodes(value: Any) -> dict[str, dict]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _step(code: str, when: str | None, label: str | None = None, **extra) -> StageStep | None:
+def _step(code: str, when: str | None, label: str | None = None, reason: str | None = None
+          ) -> StageStep | None:  # fmt: skip
     stage, mapped_label, detail, known = map_status(code)
     if stage is None or not when:
         return None
-    return StageStep(stage=stage, status_raw=code, label=mapped_label or label,
-                     date=parse_date(when), sort_key=when, detail=detail, known=known,
-                     **extra)  # fmt: skip
+    # positional, in StageStep's field order (tests/test_records.py pins it)
+    return StageStep(stage, code, mapped_label or label, parse_date(when), when, reason, detail,
+                     known)  # fmt: skip
 
 
 def timeline(data: dict, project: Project) -> list[StageStep]:
@@ -246,28 +265,32 @@ def timeline(data: dict, project: Project) -> list[StageStep]:
     for node in data.get("prjprogs") or []:
         if not isinstance(node, dict):
             continue
-        value, caption = _code(node.get("value")), _clean(node.get("caption"))
-        if _int(node.get("orderNo")) == -1:
-            current_date = node.get("date")
+        get = node.get
+        if _int(get("orderNo")) == -1:
+            current_date = get("date")
             continue
-        if not node.get("date"):
+        when = get("date")
+        if not when:
             continue  # not reached
-        subs = [s for s in node.get("status") or [] if isinstance(s, dict)]
+        caption = _clean(get("caption"))
+        subs = [s for s in get("status") or [] if isinstance(s, dict)]
         if "终止" in caption:
             sub = next((_code(s.get("value")) for s in subs if _code(s.get("value")) in
                         ("90", "94", "95")), "")  # fmt: skip
-            step = _step(sub or "终止", node.get("date"), caption)
+            step = _step(sub or "终止", when, caption)
             steps += [step] if step else []
             continue
         for sub in subs:
-            step = _step(_code(sub.get("value")), sub.get("date") or node.get("date"),
+            step = _step(_code(sub.get("value")), sub.get("date") or when,
                          _clean(sub.get("caption")))  # fmt: skip
             steps += [step] if step else []
-        if not subs and value not in NODE_ONLY:
-            step = _step(value, node.get("date"), caption)
-            steps += [step] if step else []
+        if not subs:
+            value = _code(get("value"))
+            if value not in NODE_ONLY:
+                step = _step(value, when, caption)
+                steps += [step] if step else []
     dots = pjdot_nodes(data.get("pjdot"))
-    have = {s.status_raw for s in steps}
+    have = {s.status_raw for s in steps} if dots else set()
     for key, node in dots.items():
         if not isinstance(node, dict):
             continue
@@ -290,6 +313,8 @@ def timeline(data: dict, project: Project) -> list[StageStep]:
 def _with_reasons(steps: list[StageStep], others: Any, project: Project):
     """`others`: [{"<datetime>": "<text>"}]: 中止 -> a suspended step; 恢复 -> a resume; 终止 ->
     the reason of the termination step (added with the list's code when the timeline lacks it)."""
+    if not others:
+        return steps, []  # most projects: nothing to read
     resumes: list[tuple[str, str, str]] = []
     notes = []
     for entry in others if isinstance(others, list) else []:
@@ -317,48 +342,58 @@ def _with_reasons(steps: list[StageStep], others: Any, project: Project):
 
 def documents(data: dict, project: Project, pdf_base: str = PDF_BASE) -> list[Filing]:
     """Every document array; a .docx twin of a listed .pdf is dropped."""
-    # one pass reads what each row needs (extension, stem, group) once
-    rows: list[tuple[str, dict, str, tuple]] = []
+    # one pass reads what each row needs (extension, title stem) once
+    rows: list[tuple[str, dict, str, str]] = []
+    twins = False  # a row that is not a PDF: only then are the twins looked for
     for array in DOC_ARRAYS:
         for row in data.get(array) or []:
             if isinstance(row, dict):
                 ext = _clean(row.get("dfext")).lower()
-                rows.append((array, row, ext, (array, _group(row), _stem(row))))
-    pdf_stems = {key for _a, _r, ext, key in rows if ext == "pdf"}
+                twins = twins or ext != "pdf"
+                rows.append((array, row, ext, _stem(row)))
+    pdf_stems = (
+        {(a, _group(r), stem) for a, r, ext, stem in rows if ext == "pdf"} if twins else None
+    )
     out: list[Filing] = []
     seen: set[str] = set()
     broker = "、".join(project.sponsors) or None
     base = pdf_base.rstrip("/")
-    for array, row, ext, key in rows:
-        if ext != "pdf" and key in pdf_stems:
+    prefix = f"{project.native_id}:"
+    company, board, page = project.company, project.board, project.url
+    days: dict = {}  # ddt text -> ISO day, for this call
+    for array, row, ext, stem in rows:
+        get = row.get
+        if pdf_stems and ext != "pdf" and (array, _group(row), stem) in pdf_stems:
             continue
-        dfid = _code(row.get("dfid")) or _clean(row.get("dfpth"))
-        native_id = f"{project.native_id}:{dfid}"
+        path = _clean(get("dfpth"))
+        dfid = _code(get("dfid")) or path
+        native_id = prefix + dfid
         if not dfid or native_id in seen:
             continue
         seen.add(native_id)
-        dtyp, matcat = _int(row.get("dtyp")), _int(row.get("matcat"))
-        if array == "disclosureMaterials":
+        dtyp, matcat = _int(get("dtyp")), _int(get("matcat"))
+        materials = array == "disclosureMaterials"
+        if materials:
             report_type = MATERIALS.get(matcat) or _material_by_name(row) or "other"
         else:
             report_type = ARRAY_TYPES.get(array) or DTYP.get(dtyp, "other")
-        day = parse_date(_clean(row.get("ddt"))) or parse_date(_clean(row.get("ddtime")))
-        path = _clean(row.get("dfpth"))
-        out.append(
-            Filing(
-                source=SOURCE, native_id=native_id, company=project.company,
-                kind="exchange_document", title=key[2] or _clean(row.get("dftitle")) or dfid,
-                report_type=report_type, broker=broker,
-                regulator=REGULATOR, board=project.board, event_date=day, disclosed_date=day,
-                url=project.url,
-                pdf_url=(base + path) if path.startswith("/") else (path or None),
-                raw={"project": project.native_id, "array": array, "dtyp": dtyp, "matcat": matcat,
-                     "version": VERSIONS.get(dtyp) if array == "disclosureMaterials" else None,
-                     "dftitle": row.get("dftitle"), "inquiryId": row.get("inquiryId"),
-                     "mtid": row.get("mtid"), "ext": ext, "dfpth": path,
-                     "ddtime": row.get("ddtime")},
-            )
-        )  # fmt: skip
+        ddt = get("ddt")
+        if ddt.__class__ is str:  # one project's documents share a few days
+            day = days.get(ddt, days)
+            if day is days:
+                day = days[ddt] = parse_date(_clean(ddt))
+        else:
+            day = parse_date(_clean(ddt))
+        day = day or parse_date(_clean(get("ddtime")))
+        raw = {"project": project.native_id, "array": array, "dtyp": dtyp, "matcat": matcat,
+               "version": VERSIONS.get(dtyp) if materials else None,
+               "dftitle": get("dftitle"), "inquiryId": get("inquiryId"), "mtid": get("mtid"),
+               "ext": ext, "dfpth": path, "ddtime": get("ddtime")}  # fmt: skip
+        pdf_url = (base + path) if path.startswith("/") else (path or None)
+        title = stem or _clean(get("dftitle")) or dfid
+        out.append(document_filing(SOURCE, native_id, company, "exchange_document", title,
+                                   report_type, broker, REGULATOR, board, day, page, pdf_url,
+                                   raw))  # fmt: skip
     return out
 
 
@@ -413,4 +448,7 @@ _EXT_RE = re.compile(r"\.(pdf|docx?|xlsx?|zip|rar)$", re.IGNORECASE)
 
 
 def _stem(row: dict) -> str:
-    return _EXT_RE.sub("", _clean(row.get("dfnm"))).strip()
+    name = _clean(row.get("dfnm"))
+    if name.endswith(".pdf"):
+        return name[:-4].strip()  # what the regex does to the common case
+    return _EXT_RE.sub("", name).strip()
