@@ -79,3 +79,24 @@ def shared_sources():
     if not SHARED_SOURCES.is_dir():
         pytest.skip("../shared/sources is not available")
     return SHARED_SOURCES
+
+
+@pytest.fixture
+def mail(tmp_path):
+    """A real SMTP receiver (aiosmtpd) writing one file per message under tmp_path/mail."""
+    from alerts.receivers import MailSink
+
+    with MailSink(tmp_path / "mail") as sink:
+        yield sink
+
+
+@pytest.fixture
+def hook(monkeypatch):
+    """A local HTTP receiver; apprise's own pacing between Rocket.Chat posts (5.5 s) is off."""
+    from apprise.plugins.rocketchat import NotifyRocketChat
+
+    from alerts.receivers import WebhookReceiver
+
+    monkeypatch.setattr(NotifyRocketChat, "request_rate_per_sec", 0)
+    with WebhookReceiver() as receiver:
+        yield receiver

@@ -58,3 +58,10 @@ def crawl_captured_csrcfd_page(tmp_path, make_config, cli, page: Path):
         cfg = make_config(replay.base_url)
         run = cli("crawl", "csrcfd", "--config", str(cfg))
     return run, cfg
+
+
+def parsed_mail(path):
+    """A message file written by MailSink, parsed with the modern email policy."""
+    from email import message_from_bytes, policy
+
+    return message_from_bytes(path.read_bytes(), policy=policy.default)

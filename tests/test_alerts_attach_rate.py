@@ -3,40 +3,19 @@ N messages a rolling minute. Real receivers (aiosmtpd, a local HTTP server), a s
 """
 
 import time
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from helpers import parsed_mail as parsed
 
 from alerts import attachments
-from alerts.receivers import MailSink, WebhookReceiver
+from alerts.receivers import MailSink
 from scraper import config
 from scraper.config import ConfigError
 from scraper.db import connection as dbconn
 from tests.test_alerts_outbox import COMPANIES, deliverer, filing, make_cfg, outbox, record
 
 DIGEST = '[[watch]]\nname = "daily"\nsectors = ["ai_server", "chips"]\nchannels = {channels}\ndigest = "1h"\n'
-
-
-@pytest.fixture
-def mail(tmp_path):
-    with MailSink(tmp_path / "mail") as sink:
-        yield sink
-
-
-@pytest.fixture
-def hook(monkeypatch):
-    # apprise's own pacing between posts of one plugin object (5.5 s for Rocket.Chat) is not
-    # what is tested here; our window is
-    from apprise.plugins.rocketchat import NotifyRocketChat
-
-    monkeypatch.setattr(NotifyRocketChat, "request_rate_per_sec", 0)
-    with WebhookReceiver() as receiver:
-        yield receiver
-
-
-def parsed(path):
-    return message_from_bytes(path.read_bytes(), policy=policy.default)
 
 
 def test_a_digest_mail_carries_the_pipeline_chart_a_single_event_mail_does_not(tmp_path, mail):

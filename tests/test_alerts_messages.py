@@ -5,39 +5,17 @@ their body_maxlen; webhooks keep the plain text; Jinja2 templates override per r
 """
 
 import json
-from email import message_from_bytes, policy
 from urllib.parse import parse_qs
 
 import pytest
+from helpers import parsed_mail as parsed
 
 from alerts import message as outgoing
-from alerts.receivers import MailSink, WebhookReceiver
 from scraper.config import ConfigError
 from scraper.db import connection as dbconn
 from tests.test_alerts_outbox import COMPANIES, deliverer, filing, make_cfg, outbox, record
 
 LONG_URL = "http://eid.csrc.gov.cn/csrcfd/pdf/" + "%E8%B6%85%E8%81%9A%E5%8F%98" * 12 + ".pdf"
-
-
-@pytest.fixture
-def mail(tmp_path):
-    with MailSink(tmp_path / "mail") as sink:
-        yield sink
-
-
-@pytest.fixture
-def hook(monkeypatch):
-    # apprise waits request_rate_per_sec (5.5 s for Rocket.Chat) between posts of one plugin
-    # object; that pacing is apprise's, not ours, and only slows the test down
-    from apprise.plugins.rocketchat import NotifyRocketChat
-
-    monkeypatch.setattr(NotifyRocketChat, "request_rate_per_sec", 0)
-    with WebhookReceiver() as receiver:
-        yield receiver
-
-
-def parsed(path):
-    return message_from_bytes(path.read_bytes(), policy=policy.default)
 
 
 def test_mail_is_multipart_with_our_own_plain_lines_an_html_card_and_a_stable_message_id(
