@@ -229,9 +229,9 @@ def base_hkex(files):
         for rec in data.get("app") or []:
             app = apps.setdefault((name.rsplit("_", 2)[1], rec["id"]), {"id": rec["id"]})
             app["name_" + name[-6]] = rec.get("a")
-            app.update({"s": rec.get("s"), "hasPhip": rec.get("hasPhip"), "st": rec.get("st")})
+            app.update({k: rec.get(k) for k in ("s", "hasPhip", "st", "d", "w", "postingDate")})
             app["docs"] = [{k: d.get(k) for k in ("d", "nF", "nS1", "u1", "nS2", "u2")}
-                           for d in rec.get("ls") or []]  # fmt: skip
+                           for d in (rec.get("ls") or []) + (rec.get("ps") or [])]  # fmt: skip
             docs += len(app["docs"])
     return len(apps) + docs
 

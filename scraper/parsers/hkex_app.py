@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 import cn2an
 
 from scraper.core import stages
-from scraper.core.records import document_filing
+from scraper.core.records import Filing
 from scraper.core.timeutil import HONG_KONG, epoch_ms_to_local
 from scraper.parsers.common import BadPayload, clean_text, declared, load_json
 from scraper.parsers.hkex_common import doc_key, hk_date, stock_code
@@ -277,6 +277,10 @@ def merge_index(
 
     `previous_names` fills a name whose language file did not load this time (from the last
     good snapshot), so a failed `_c` file never renames a company to its English name.
+
+    This loop runs once per `ls[]`/`ps[]` entry of the whole index (8,500 for 2,000
+    applicants), so the per-entry work is inline and the texts an index repeats thousands of
+    times (nF/nS1, dates) are cleaned once per merge.
     """
     grouped: dict[tuple[str, int], list[tuple[IndexFile, dict]]] = {}
     for f in files:
@@ -289,34 +293,41 @@ def merge_index(
             else:
                 entries.append((f, rec))
     previous_names = previous_names or {}
-    seen: dict[tuple, tuple] = {}  # cleaned texts of this merge (_add_doc)
+    texts_seen: dict[tuple, tuple] = {}  # (nF, nS1) -> cleaned, type, submission, full
+    dates_seen: dict[tuple, tuple] = {}  # (d, nS2) -> date_raw, ISO date, nS2
     out: list[Applicant] = []
     for (board, app_id), entries in grouped.items():
         if len(entries) == 2:  # both languages: what the sort below does to two, cheaper
-            if _file_order(entries[0]) > _file_order(entries[1]):
+            f0, f1 = entries[0][0], entries[1][0]
+            if (PRECEDENCE[f0.status], f0.lang == "c") > (PRECEDENCE[f1.status], f1.lang == "c"):
                 entries.reverse()
-        elif len(entries) > 2:
-            entries.sort(key=_file_order)
+            first, second = f0.name, f1.name
+            names = [first] if first == second else sorted((first, second))
+        else:
+            if len(entries) > 2:
+                entries.sort(key=_file_order)
+            names = sorted({f.name for f, _ in entries})
         win_file, win = entries[-1]
         name_c = name_en = None
         docs: dict[str, Doc] = {}
         flags: list[str] = []
-        st = None
         has_phip = False
         for f, rec in entries:  # winning file's names last, so they win
             get = rec.get
+            lang = f.lang
             name = _clean(get("a") or get("a_c"))
             if name:
-                if f.lang == "c":
+                if lang == "c":
                     name_c = name
-                elif f.lang == "e":
+                elif lang == "e":
                     name_en = name
-            lang = f.lang
+            if get("hasPhip"):
+                has_phip = True
             for listed in (get("ls"), get("ps")):
                 for entry in listed or ():
-                    if isinstance(entry, dict):
-                        _add_doc(docs, entry, lang, flags, seen)
-            has_phip = has_phip or bool(get("hasPhip"))
+                    if entry.__class__ is dict or isinstance(entry, dict):
+                        _add_doc(docs, entry, lang, flags, texts_seen, dates_seen)
+        st = None
         for _, rec in reversed(entries):  # the stock code of the latest file that has one
             if rec.get("st"):
                 st = stock_code(rec.get("st"))
@@ -328,12 +339,6 @@ def merge_index(
         doc_list = list(docs.values())
         if len(doc_list) > 1:
             doc_list.sort(key=_doc_order)
-        names = [f.name for f, _ in entries]
-        if len(names) == 2:
-            first, second = names
-            names = [first] if first == second else names if first < second else [second, first]
-        elif len(names) > 2:
-            names = sorted(set(names))
         get = win.get
         # positional, in Applicant's field order (board ... flags)
         out.append(Applicant(
@@ -358,15 +363,24 @@ _APPLICANT_ORDER = operator.attrgetter("board", "app_id")
 
 
 def _add_doc(
-    docs: dict[str, Doc], entry: dict, lang: str, flags: list[str], seen: dict[tuple, tuple]
+    docs: dict[str, Doc],
+    entry: dict,
+    lang: str,
+    flags: list[str],
+    texts_seen: dict[tuple, tuple],
+    dates_seen: dict[tuple, tuple],
 ) -> None:
     """Add one `ls[]`/`ps[]` entry to the applicant's documents (its other language's entry
-    fills the same Doc). `seen` holds this merge's cleaned texts: an index repeats a handful
-    of nF/nS1/nS2 texts and dates thousands of times."""
+    fills the same Doc)."""
     get = entry.get
     u1, u2 = get("u1"), get("u2")
-    u1 = _clean(u1) if u1 is not None else None
-    u2 = _clean(u2) if u2 is not None else None
+    # _clean inlined for the common shape (a printable path without spaces, or nothing)
+    if u1 is not None and not (u1.__class__ is str and u1.isprintable() and " " not in u1):
+        u1 = _clean(u1)
+    if u2 is not None and not (u2.__class__ is str and u2.isprintable() and " " not in u2):
+        u2 = _clean(u2)
+    u1 = u1 or None
+    u2 = u2 or None
     key = doc_key(u1) or doc_key(u2)
     if not key:
         flags.append("document_without_file")
@@ -376,11 +390,11 @@ def _add_doc(
     plain = (raw_nf is None or raw_nf.__class__ is str) and (
         raw_ns1 is None or raw_ns1.__class__ is str
     )
-    texts = seen.get((raw_nf, raw_ns1)) if plain else None
+    texts = texts_seen.get((raw_nf, raw_ns1)) if plain else None
     if texts is None:
         texts = (_clean(raw_nf), _clean(raw_ns1), *classify(entry))
         if plain:
-            seen[(raw_nf, raw_ns1)] = texts
+            texts_seen[(raw_nf, raw_ns1)] = texts
     nf, ns1, kind, submission, full = texts
     doc = docs.get(key)
     if doc is None:
@@ -388,12 +402,12 @@ def _add_doc(
         plain = (raw_d is None or raw_d.__class__ is str) and (
             raw_ns2 is None or raw_ns2.__class__ is str
         )
-        dated = seen.get((raw_d, raw_ns2, "d")) if plain else None
+        dated = dates_seen.get((raw_d, raw_ns2)) if plain else None
         if dated is None:
             date_raw = _clean(raw_d)
             dated = (date_raw, hk_date(date_raw), _clean(raw_ns2))
             if plain:
-                seen[(raw_d, raw_ns2, "d")] = dated
+                dates_seen[(raw_d, raw_ns2)] = dated
         date_raw, date, ns2 = dated
         # positional, in Doc's field order (key, date, type, submission, full, nf_c, ns1_c,
         # nf_e, ns1_e, ns2, u1_c, u1_e, u2_c, u2_e, date_raw)
@@ -409,7 +423,8 @@ def _add_doc(
     else:
         if doc.type == "other" and kind != "other":
             doc.type, doc.submission = kind, submission
-        doc.full = doc.full or full
+        if full:
+            doc.full = True
         if not doc.date:
             doc.date = hk_date(_clean(get("d")))
         if not doc.ns2:
@@ -436,37 +451,49 @@ _ABSOLUTE = ("http://", "https://", "/")
 
 @declared
 def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
-    """One Filing per document of the applicant (the shared storage shape)."""
+    """One Filing per document of the applicant (the shared storage shape).
+
+    Runs once per document of the whole index on every crawl: titles and URLs are built inline
+    and the Filing positionally (what `records.document_filing` does, without its call;
+    tests/test_records.py pins the field order)."""
     filings = []
     app_base = base_url.rstrip("/") + "/app/"
-
-    def _url(relative: str | None) -> str | None:
-        """app_url with its prefix computed once per applicant."""
-        if relative and not relative.startswith(_ABSOLUTE):
-            return app_base + relative
-        return app_url(base_url, relative)
-
     status_raw = f"{app.status}:{app.status_code or ''}"
     prefix = f"app:{app.app_id}:"
     company, board, name_en, code = app.company_name, app.board, app.name_en, app.stock_code
+    app_id, status = app.app_id, app.status
     for doc in app.docs:
         kind = doc.type
-        title_e = _title(doc.nf_e, doc.ns1_e)
-        title = _title(doc.nf_c, doc.ns1_c) or title_e or doc.key
-        flags = ["unknown_document_type"] if kind == "other" and (doc.nf_c or doc.nf_e) else []
-        if doc.date is None:
+        nf, ns1 = doc.nf_e, doc.ns1_e
+        title_e = (f"{nf} - {ns1}" if ns1 else nf) if nf else ns1  # _title
+        nf, ns1 = doc.nf_c, doc.ns1_c
+        title = ((f"{nf} - {ns1}" if ns1 else nf) if nf else ns1) or title_e or doc.key
+        if kind == "other":
+            flags = ["unknown_document_type"] if nf or doc.nf_e else []
+            kind = "hk_document"
+        else:
+            flags = []
+        day = doc.date
+        if day is None:
             flags.append("bad_document_date")
-        u1_c, u1_e, u2_c, u2_e = doc.u1_c, doc.u1_e, doc.u2_c, doc.u2_e
+        # paths are relative to /app/ (app_url); cleaned paths are never empty
+        pdf, u1_e, u2_c, u2_e = doc.u1_c or doc.u1_e, doc.u1_e, doc.u2_c, doc.u2_e
         raw = {
-            "app_id": app.app_id, "status_file": app.status, "title_en": title_e,
-            "pdf_url_en": _url(u1_e), "index_url": _url(u2_c), "index_url_en": _url(u2_e),
+            "app_id": app_id, "status_file": status, "title_en": title_e,
+            "pdf_url_en": u1_e and (app_url(base_url, u1_e) if u1_e.startswith(_ABSOLUTE)
+                                    else app_base + u1_e),
+            "index_url": u2_c and (app_url(base_url, u2_c) if u2_c.startswith(_ABSOLUTE)
+                                   else app_base + u2_c),
+            "index_url_en": u2_e and (app_url(base_url, u2_e) if u2_e.startswith(_ABSOLUTE)
+                                      else app_base + u2_e),
             "nS2": doc.ns2, "date_raw": doc.date_raw, "full_version": doc.full,
         }  # fmt: skip
-        filings.append(document_filing(
-            SOURCE, prefix + doc.key, company, "hk_application_document", title,
-            kind if kind != "other" else "hk_document", None, "HKEX", board, doc.date, page_url,
-            _url(u1_c or u1_e), raw, flags, doc.submission,
-            DOC_STAGE.get(kind), status_raw, name_en, code,
+        filings.append(Filing(
+            SOURCE, prefix + doc.key, company, "hk_application_document", title, kind,
+            doc.submission, DOC_STAGE.get(kind), status_raw, None, None, None, "HKEX", board,
+            day, day, page_url,
+            pdf and (app_url(base_url, pdf) if pdf.startswith(_ABSOLUTE) else app_base + pdf),
+            name_en, code, flags, raw,
         ))  # fmt: skip
     return filings
 

@@ -85,15 +85,13 @@ def doc_key(path: str | None) -> str | None:
     """
     if not path:
         return None
-    if path.__class__ is not str:
-        path = str(path)
-    if "?" in path or "#" in path:
-        path = path.split("?", 1)[0].split("#", 1)[0]
-    if path.endswith("/"):
-        path = path.rstrip("/")
-    name = path[path.rfind("/") + 1 :]
-    if not name:
-        return None
+    if path.__class__ is str and "?" not in path and "#" not in path and path[-1] != "/":
+        name = path[path.rfind("/") + 1 :]  # the common case: a plain relative or absolute path
+    else:
+        path = str(path).split("?", 1)[0].split("#", 1)[0].rstrip("/")
+        name = path[path.rfind("/") + 1 :]
+        if not name:
+            return None
     dot = name.rfind(".")
     stem = (name[:dot] if dot >= 0 else name).lower()
     if stem.endswith("_c"):
