@@ -20,8 +20,8 @@ from scraper.parsers.hkex_app import (
     LANGS,
     STATUS_FILES,
     IndexFile,
-    applicant_filings,
     file_name,
+    index_filings,
     merge_index,
     parse_index_file,
 )
@@ -116,7 +116,7 @@ class HkexAppSpider(DocumentsMixin, HkexSpider):
         files = [self.parsed[n] for n in self.files if n in self.parsed]
         applicants = merge_index(files, self.names)
         page = self.base_url + INDEX_PAGE
-        filings = [f for a in applicants for f in applicant_filings(a, self.active_base, page)]
+        filings = index_filings(applicants, self.active_base, page)
         self.run.completed_full = all(f["outcome"] != "error" for f in self.files.values())
         yield from self.with_documents(HkexBatch(source=self.source, url=page, filings=filings,
                                                  applicants=applicants, files=list(self.files.values())))  # fmt: skip

@@ -2,6 +2,7 @@
 announcements, _c/_e pairing) and the listing pages (New Listing Information, title search in
 both forms, latest announcements)."""
 
+import gc
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from scraper.parsers.common import BadPayload, ChallengePage, TableMissing
 from scraper.parsers.hkex_app import (
     applicant_filings,
     classify,
+    index_filings,
     merge_index,
     parse_index_file,
     split_file_name,
@@ -400,3 +402,28 @@ def test_being_in_the_phip_file_alone_is_the_phip_stage():
     (app,) = merge_index([parse_index_file(body, EDS + name)])
     assert app.phip_doc is None and not app.has_phip
     assert app.stage == stages.HK_PHIP
+
+
+def test_index_filings_are_every_applicants_filings_in_order():
+    apps = list(index().values())
+    assert [f.native_id for f in index_filings(apps, BASE, BASE + "/app/")] == [
+        f.native_id for a in apps for f in applicant_filings(a, BASE, BASE + "/app/")
+    ]
+
+
+def test_the_merge_leaves_the_garbage_collector_as_it_found_it():
+    """merge_index and index_filings pause the cyclic collector while they build records."""
+    files = [load(p.name) for p in sorted(APP.glob("*.json"))]
+    assert gc.isenabled()
+    apps = merge_index(files)
+    index_filings(apps, BASE, BASE + "/app/")
+    assert gc.isenabled()
+    with pytest.raises(BadPayload):
+        merge_index([*files, "not an index file"])  # an error inside: still restored
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        merge_index(files)
+        assert not gc.isenabled()  # paused by someone else: stays paused
+    finally:
+        gc.enable()

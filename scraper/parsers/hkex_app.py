@@ -28,7 +28,13 @@ import cn2an
 from scraper.core import stages
 from scraper.core.records import Filing
 from scraper.core.timeutil import HONG_KONG, epoch_ms_to_local
-from scraper.parsers.common import BadPayload, clean_text, declared, load_json
+from scraper.parsers.common import (
+    BadPayload,
+    clean_text,
+    declared,
+    load_json,
+    without_cycle_collection,
+)
 from scraper.parsers.hkex_common import doc_key, hk_date, stock_code
 
 SOURCE = "hkex_app"
@@ -100,9 +106,21 @@ def parse_index_file(
     data = load_json(body, url, content_type)
     if not isinstance(data, dict) or not isinstance(data.get("app"), list):
         raise BadPayload("JSON without an app[] list", url)
-    records: list[dict] = []
+    records: list[dict] = data["app"]
     problems: list[str] = []
-    for i, rec in enumerate(data["app"]):
+    if not all(rec.__class__ is dict and rec.get("id").__class__ is int for rec in records):
+        records = _valid_records(records, problems)  # else every record is kept as it is
+    gen = str(data.get("genDate") or "")
+    gen_date = epoch_ms_to_local(gen, HONG_KONG).isoformat() if gen.isdigit() else None
+    return IndexFile(name=file_name(status, board, lang), status=status, board=board, lang=lang,
+                     gen_date=gen_date, u_date=hk_date(data.get("uDate")), records=records,
+                     problems=problems)  # fmt: skip
+
+
+def _valid_records(app: list, problems: list[str]) -> list[dict]:
+    """The objects of `app[]` with a numeric id (other id shapes converted); the rest problems."""
+    records: list[dict] = []
+    for i, rec in enumerate(app):
         if not isinstance(rec, dict):
             problems.append(f"app[{i}] is not an object")
             continue
@@ -114,11 +132,7 @@ def parse_index_file(
             problems.append(f"app[{i}] has no numeric id: {str(rec)[:80]}")
             continue
         records.append(rec)
-    gen = str(data.get("genDate") or "")
-    gen_date = epoch_ms_to_local(gen, HONG_KONG).isoformat() if gen.isdigit() else None
-    return IndexFile(name=file_name(status, board, lang), status=status, board=board, lang=lang,
-                     gen_date=gen_date, u_date=hk_date(data.get("uDate")), records=records,
-                     problems=problems)  # fmt: skip
+    return records
 
 
 @dataclass(slots=True)
@@ -269,6 +283,7 @@ class Applicant:
 
 
 @declared
+@without_cycle_collection()
 def merge_index(
     files: list[IndexFile],
     previous_names: dict[tuple[str, int], tuple[str | None, str | None]] | None = None,
@@ -282,30 +297,32 @@ def merge_index(
     applicants), so the per-entry work is inline and the texts an index repeats thousands of
     times (nF/nS1, dates) are cleaned once per merge.
     """
-    grouped: dict[tuple[str, int], list[tuple[IndexFile, dict]]] = {}
+    # (file, record, file, record, ...) per applicant: no pair kept per record
+    grouped: dict[tuple[str, int], list] = {}
     for f in files:
         board = f.board
         for rec in f.records:
             key = (board, rec["id"])
             entries = grouped.get(key)
             if entries is None:
-                grouped[key] = [(f, rec)]
+                grouped[key] = [f, rec]
             else:
-                entries.append((f, rec))
+                entries += f, rec
     previous_names = previous_names or {}
     texts_seen: dict[tuple, tuple] = {}  # (nF, nS1) -> cleaned, type, submission, full
     dates_seen: dict[tuple, tuple] = {}  # (d, nS2) -> date_raw, ISO date, nS2
     out: list[Applicant] = []
-    for (board, app_id), entries in grouped.items():
-        if len(entries) == 2:  # both languages: what the sort below does to two, cheaper
-            f0, f1 = entries[0][0], entries[1][0]
+    for (board, app_id), flat in grouped.items():
+        if len(flat) == 4:  # both languages: what the sort below does to two, cheaper
+            f0, r0, f1, r1 = flat
             if (PRECEDENCE[f0.status], f0.lang == "c") > (PRECEDENCE[f1.status], f1.lang == "c"):
-                entries.reverse()
+                entries = ((f1, r1), (f0, r0))
+            else:
+                entries = ((f0, r0), (f1, r1))
             first, second = f0.name, f1.name
             names = [first] if first == second else sorted((first, second))
         else:
-            if len(entries) > 2:
-                entries.sort(key=_file_order)
+            entries = sorted(zip(flat[::2], flat[1::2], strict=True), key=_file_order)
             names = sorted({f.name for f, _ in entries})
         win_file, win = entries[-1]
         name_c = name_en = None
@@ -340,11 +357,13 @@ def merge_index(
         if len(doc_list) > 1:
             doc_list.sort(key=_doc_order)
         get = win.get
+        d, w, posted = get("d"), get("w"), get("postingDate")  # `w`, postingDate: mostly absent
         # positional, in Applicant's field order (board ... flags)
         out.append(Applicant(
             board, app_id, win_file.status, _clean(get("s")), name_c, name_en, has_phip, st,
             doc_list, names, win_file.u_date,
-            hk_date(get("d")), _clean(get("w")), hk_date(get("postingDate")),
+            hk_date(d) if d else None, None if w is None else _clean(w),
+            hk_date(posted) if posted else None,
             sorted(set(flags)) if flags else [],
         ))  # fmt: skip
     out.sort(key=_APPLICANT_ORDER)
@@ -450,51 +469,62 @@ _ABSOLUTE = ("http://", "https://", "/")
 
 
 @declared
-def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list:
-    """One Filing per document of the applicant (the shared storage shape).
+def applicant_filings(app: Applicant, base_url: str, page_url: str) -> list[Filing]:
+    """One Filing per document of the applicant (the shared storage shape)."""
+    return index_filings([app], base_url, page_url)
+
+
+@declared
+@without_cycle_collection()
+def index_filings(apps: list[Applicant], base_url: str, page_url: str) -> list[Filing]:
+    """One Filing per document of every applicant, in order.
 
     Runs once per document of the whole index on every crawl: titles and URLs are built inline
     and the Filing positionally (what `records.document_filing` does, without its call;
     tests/test_records.py pins the field order)."""
-    filings = []
+    filings: list[Filing] = []
+    append = filings.append
     app_base = base_url.rstrip("/") + "/app/"
-    status_raw = f"{app.status}:{app.status_code or ''}"
-    prefix = f"app:{app.app_id}:"
-    company, board, name_en, code = app.company_name, app.board, app.name_en, app.stock_code
-    app_id, status = app.app_id, app.status
-    for doc in app.docs:
-        kind = doc.type
-        nf, ns1 = doc.nf_e, doc.ns1_e
-        title_e = (f"{nf} - {ns1}" if ns1 else nf) if nf else ns1  # _title
-        nf, ns1 = doc.nf_c, doc.ns1_c
-        title = ((f"{nf} - {ns1}" if ns1 else nf) if nf else ns1) or title_e or doc.key
-        if kind == "other":
-            flags = ["unknown_document_type"] if nf or doc.nf_e else []
-            kind = "hk_document"
-        else:
-            flags = []
-        day = doc.date
-        if day is None:
-            flags.append("bad_document_date")
-        # paths are relative to /app/ (app_url); cleaned paths are never empty
-        pdf, u1_e, u2_c, u2_e = doc.u1_c or doc.u1_e, doc.u1_e, doc.u2_c, doc.u2_e
-        raw = {
-            "app_id": app_id, "status_file": status, "title_en": title_e,
-            "pdf_url_en": u1_e and (app_url(base_url, u1_e) if u1_e.startswith(_ABSOLUTE)
-                                    else app_base + u1_e),
-            "index_url": u2_c and (app_url(base_url, u2_c) if u2_c.startswith(_ABSOLUTE)
-                                   else app_base + u2_c),
-            "index_url_en": u2_e and (app_url(base_url, u2_e) if u2_e.startswith(_ABSOLUTE)
-                                      else app_base + u2_e),
-            "nS2": doc.ns2, "date_raw": doc.date_raw, "full_version": doc.full,
-        }  # fmt: skip
-        filings.append(Filing(
-            SOURCE, prefix + doc.key, company, "hk_application_document", title, kind,
-            doc.submission, DOC_STAGE.get(kind), status_raw, None, None, None, "HKEX", board,
-            day, day, page_url,
-            pdf and (app_url(base_url, pdf) if pdf.startswith(_ABSOLUTE) else app_base + pdf),
-            name_en, code, flags, raw,
-        ))  # fmt: skip
+    for app in apps:
+        if not app.docs:
+            continue
+        status_raw = f"{app.status}:{app.status_code or ''}"
+        prefix = f"app:{app.app_id}:"
+        company, board, name_en, code = app.company_name, app.board, app.name_en, app.stock_code
+        app_id, status = app.app_id, app.status
+        for doc in app.docs:
+            kind = doc.type
+            nf, ns1 = doc.nf_e, doc.ns1_e
+            title_e = (f"{nf} - {ns1}" if ns1 else nf) if nf else ns1  # _title
+            nf, ns1 = doc.nf_c, doc.ns1_c
+            title = ((f"{nf} - {ns1}" if ns1 else nf) if nf else ns1) or title_e or doc.key
+            if kind == "other":
+                flags = ["unknown_document_type"] if nf or doc.nf_e else []
+                kind = "hk_document"
+            else:
+                flags = []
+            day = doc.date
+            if day is None:
+                flags.append("bad_document_date")
+            # paths are relative to /app/ (app_url); cleaned paths are never empty
+            pdf, u1_e, u2_c, u2_e = doc.u1_c or doc.u1_e, doc.u1_e, doc.u2_c, doc.u2_e
+            raw = {
+                "app_id": app_id, "status_file": status, "title_en": title_e,
+                "pdf_url_en": u1_e and (app_url(base_url, u1_e) if u1_e.startswith(_ABSOLUTE)
+                                        else app_base + u1_e),
+                "index_url": u2_c and (app_url(base_url, u2_c) if u2_c.startswith(_ABSOLUTE)
+                                       else app_base + u2_c),
+                "index_url_en": u2_e and (app_url(base_url, u2_e) if u2_e.startswith(_ABSOLUTE)
+                                          else app_base + u2_e),
+                "nS2": doc.ns2, "date_raw": doc.date_raw, "full_version": doc.full,
+            }  # fmt: skip
+            append(Filing(
+                SOURCE, prefix + doc.key, company, "hk_application_document", title, kind,
+                doc.submission, DOC_STAGE.get(kind), status_raw, None, None, None, "HKEX",
+                board, day, day, page_url,
+                pdf and (app_url(base_url, pdf) if pdf.startswith(_ABSOLUTE) else app_base + pdf),
+                name_en, code, flags, raw,
+            ))  # fmt: skip
     return filings
 
 

@@ -86,14 +86,14 @@ def doc_key(path: str | None) -> str | None:
     if not path:
         return None
     if path.__class__ is str and "?" not in path and "#" not in path and path[-1] != "/":
-        name = path[path.rfind("/") + 1 :]  # the common case: a plain relative or absolute path
+        name = path.rpartition("/")[2]  # the common case: a plain relative or absolute path
     else:
         path = str(path).split("?", 1)[0].split("#", 1)[0].rstrip("/")
-        name = path[path.rfind("/") + 1 :]
+        name = path.rpartition("/")[2]
         if not name:
             return None
-    dot = name.rfind(".")
-    stem = (name[:dot] if dot >= 0 else name).lower()
+    stem, dot, ext = name.rpartition(".")
+    stem = (stem if dot else ext).lower()
     if stem.endswith("_c"):
         stem = stem[:-2]
     return stem or None
