@@ -169,7 +169,13 @@ _SUSPICIOUS = tuple(kind * 8 for kind in (b"[", b"{", b"]", b"}"))
 
 
 def _too_deep(payload: str | bytes) -> bool:
-    raw = payload if payload.__class__ is bytes else payload.encode("utf-8", "surrogatepass")
+    if payload.__class__ is str:
+        opens = payload.count("{")  # small answers end here, before any encoding
+        if opens <= MAX_JSON_DEPTH and opens + payload.count("[") <= MAX_JSON_DEPTH:
+            return False
+        raw = payload.encode("utf-8", "surrogatepass")
+    else:
+        raw = payload
     brackets = raw.translate(None, _NOT_BRACKETS)
     opens = brackets.count(b"{")
     if opens <= MAX_JSON_DEPTH and opens + brackets.count(b"[") <= MAX_JSON_DEPTH:
