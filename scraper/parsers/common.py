@@ -198,6 +198,17 @@ def _too_deep(payload: str | bytes) -> bool:
 # and its error texts (tests/test_json_decode.py holds the two to the same results).
 _FAST_JSON = msgspec.json.Decoder()
 _JSON_OPENERS = (b"{", b"[")
+_REFUSED = object()
+
+
+def _fast_json(payload: str | bytes, url: str):
+    """msgspec's value of a body within the depth limit, or _REFUSED for json.loads to decide."""
+    if _too_deep(payload):
+        raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
+    try:
+        return _FAST_JSON.decode(payload)
+    except (msgspec.MsgspecError, RecursionError):
+        return _REFUSED
 
 
 def load_json(body: bytes | str, url: str = "", content_type: str | None = None):
@@ -207,22 +218,16 @@ def load_json(body: bytes | str, url: str = "", content_type: str | None = None)
     if body.__class__ is bytes and body[:1] in _JSON_OPENERS:
         # plain JSON bytes (the exchanges' APIs): nothing to unwrap, and msgspec checks the UTF-8
         # itself; anything it refuses (GBK, JSONP, errors) takes the text path below
-        if _too_deep(body):
-            raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
-        try:
-            return _FAST_JSON.decode(body)
-        except (msgspec.MsgspecError, RecursionError):
-            pass
+        value = _fast_json(body, url)
+        if value is not _REFUSED:
+            return value
     text = decode_html(body, content_type)
     payload = unwrap_jsonp(text)
     if not payload or payload.isspace():  # (no stripped copy of the whole body)
         raise BadPayload("empty body where JSON was expected", url)
-    if _too_deep(payload):
-        raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", url)
-    try:
-        return _FAST_JSON.decode(payload)
-    except (msgspec.MsgspecError, RecursionError):
-        pass
+    value = _fast_json(payload, url)
+    if value is not _REFUSED:
+        return value
     try:
         return json.loads(payload)
     except RecursionError:
