@@ -7,6 +7,18 @@ import sqlite3
 import time
 from pathlib import Path
 
+# A console channel and one rule on every tutoring event and new filing: what the crawl tests
+# that count alerts write into their config.
+WATCH_EVERY_TUTORING_EVENT = """
+[[channels]]
+name = "console"
+url = "console://"
+[[watch]]
+name = "everything"
+events = ["tutoring", "tutoring_done", "withdrawn", "filing"]
+channels = ["console"]
+"""
+
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05, what: str = "condition"):
     """Poll `predicate` until it returns something true; fail after `timeout` seconds."""

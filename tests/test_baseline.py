@@ -9,20 +9,12 @@ import subprocess
 import sys
 
 import pytest
+from helpers import WATCH_EVERY_TUTORING_EVENT, wait_for
 from helpers import db_scalar as scalar
-from helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
-WATCH = """
-[[channels]]
-name = "console"
-url = "console://"
-[[watch]]
-name = "everything"
-events = ["tutoring", "tutoring_done", "withdrawn", "filing"]
-channels = ["console"]
-"""
+WATCH = WATCH_EVERY_TUTORING_EVENT
 NEW = {"company": "长江算力芯片股份有限公司", "broker": "中信证券股份有限公司", "regulator": "湖北证监局",
        "filing_date": "2026-11-28", "status": "辅导备案", "report_type": "辅导备案报告"}  # fmt: skip
 

@@ -10,19 +10,12 @@ import json
 
 import pdfgen
 import pytest
+from helpers import WATCH_EVERY_TUTORING_EVENT
 from helpers import db_scalar as scalar
 
 pytestmark = pytest.mark.slow
 
-WATCH = """
-[[channels]]
-name = "console"
-url = "console://"
-[[watch]]
-name = "everything"
-events = ["tutoring", "tutoring_done", "withdrawn", "filing"]
-channels = ["console"]
-"""
+WATCH = WATCH_EVERY_TUTORING_EVENT
 
 
 def row(company: str, pdf: bytes | None = None, **extra) -> dict:
