@@ -100,3 +100,9 @@ def hook(monkeypatch):
     monkeypatch.setattr(NotifyRocketChat, "request_rate_per_sec", 0)
     with WebhookReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def ops(hook):
+    """The webhook receiver where it plays the ops channel."""
+    return hook

@@ -11,16 +11,10 @@ from aiosmtpd.smtp import AuthResult
 from alerts.channel_sources import expand
 from alerts.config import settings
 from alerts.delivery import check_channels
-from alerts.receivers import WebhookReceiver, free_port
+from alerts.receivers import free_port
 from scraper import config
 from scraper.config import ConfigError
 from tests.test_alerts_outbox import COMPANIES, deliverer, filing, outbox, record
-
-
-@pytest.fixture
-def hook():
-    with WebhookReceiver() as receiver:
-        yield receiver
 
 
 def write_cfg(tmp_path, body: str):

@@ -7,7 +7,6 @@ import pytest
 from alerts import incidents
 from alerts.config import settings
 from alerts.delivery import Deliverer
-from alerts.receivers import WebhookReceiver
 from scraper import config
 from scraper.core.timeutil import SHANGHAI
 from scraper.daemon import Daemon
@@ -15,12 +14,6 @@ from scraper.db import connection as dbconn
 from scraper.db import runs
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def ops():
-    with WebhookReceiver() as receiver:
-        yield receiver
 
 
 def make(make_config, replay, ops, extra=""):

@@ -7,24 +7,15 @@ with the same DNS error, one with a different cause. Delivery runs on a controll
 
 import time
 
-import pytest
-
 from alerts import incidents
 from alerts.config import settings
 from alerts.delivery import Deliverer
-from alerts.receivers import WebhookReceiver
 from scraper import config
 from scraper.db import connection as dbconn
 from scraper.db import runs
 from scraper.sources import SOURCES
 
 DNS = "DNSLookupError('DNS lookup failed: no results for hostname lookup: www.csrc.gov.cn.')"
-
-
-@pytest.fixture
-def ops():
-    with WebhookReceiver() as receiver:
-        yield receiver
 
 
 def finish(db, source: str, health: str, error: str | None = None) -> None:

@@ -9,7 +9,7 @@ import pytest
 from alerts.config import settings
 from alerts.delivery import Deliverer
 from alerts.outbox import OutboxSink
-from alerts.receivers import MailSink, WebhookReceiver, free_port
+from alerts.receivers import MailSink, free_port
 from scraper import config, ingest
 from scraper.core.records import Filing
 from scraper.db import connection as dbconn
@@ -19,12 +19,6 @@ COMPANIES = [
     "上海燧原科技股份有限公司",
     "北京星河智算科技股份有限公司",
 ]
-
-
-@pytest.fixture
-def hook():
-    with WebhookReceiver() as receiver:
-        yield receiver
 
 
 def make_cfg(tmp_path, channels: dict[str, str], watch: str = "", alerts: str = ""):

@@ -17,18 +17,11 @@ import pytest
 from alerts.config import settings
 from alerts.delivery import Deliverer
 from alerts.outbox import OutboxSink
-from alerts.receivers import WebhookReceiver
 from scraper import config, ingest
 from scraper.core.records import Filing
 from scraper.db import connection as dbconn
 
 COMPANY = "超聚变数字技术股份有限公司"
-
-
-@pytest.fixture
-def hook():
-    with WebhookReceiver() as receiver:
-        yield receiver
 
 
 @pytest.fixture
