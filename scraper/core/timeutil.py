@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -38,40 +38,10 @@ def epoch_ms_to_date(ms: int | float | str | None, tz: ZoneInfo = SHANGHAI) -> s
 
 @lru_cache(maxsize=16384)
 def _epoch_date(ms: int | float | str, tz: ZoneInfo) -> str | None:
-    if ms.__class__ is int:
-        start, end = _plus_eight_span(tz)
-        if start <= ms < end:  # a day by integer arithmetic: what the zone lookup would say
-            return date.fromordinal(_EPOCH_ORDINAL + (ms + _EIGHT_HOURS_MS) // _DAY_MS).isoformat()
     try:
         return epoch_ms_to_local(ms, tz).date().isoformat()
     except (TypeError, ValueError, OverflowError, OSError):
         return None
-
-
-_DAY_MS = 86_400_000
-_EIGHT_HOURS_MS = 8 * 3_600_000
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-@lru_cache(maxsize=8)
-def _plus_eight_span(tz: ZoneInfo) -> tuple[int, int]:
-    """Epoch-ms span over which `tz` is UTC+8 all year, as this machine's tz database says
-    (Shanghai since its last daylight saving in 1991, Hong Kong since 1979): the first and last
-    years whose January and July are both +8, checked from 1992 to 2100 (a rule change in the
-    database ends the span where it starts). (0, 0) for any other zone."""
-    plus_eight = timedelta(hours=8)
-    first = last = None
-    for year in range(1992, 2101):
-        if all(datetime(year, m, 1, tzinfo=tz).utcoffset() == plus_eight for m in (1, 7)):
-            first = first or year
-            last = year
-        elif first:
-            break
-    if first is None:
-        return 0, 0
-    start = datetime(first, 1, 1, tzinfo=tz).timestamp()
-    end = datetime(last, 12, 31, tzinfo=tz).timestamp()
-    return int(start * 1000), int(end * 1000)
 
 
 def parse_date(text: str | None) -> str | None:
