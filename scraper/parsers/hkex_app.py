@@ -293,9 +293,9 @@ def merge_index(
     `previous_names` fills a name whose language file did not load this time (from the last
     good snapshot), so a failed `_c` file never renames a company to its English name.
 
-    This loop runs once per `ls[]`/`ps[]` entry of the whole index (8,500 for 2,000
-    applicants), so the per-entry work is inline and the texts an index repeats thousands of
-    times (nF/nS1, dates) are cleaned once per merge.
+    `_add_doc` runs once per `ls[]`/`ps[]` entry of the whole index (8,500 for 2,000
+    applicants): the texts an index repeats thousands of times (nF/nS1, dates) are cleaned once
+    per merge, and the cyclic collector is paused while the records are built.
     """
     # (file, record, file, record, ...) per applicant: no pair kept per record
     grouped: dict[tuple[str, int], list] = {}
